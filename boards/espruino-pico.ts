@@ -1,0 +1,13 @@
+// Espruino Pico (STM32F401) wired to an A7670 breakout on Serial1; small rings for its 5,100 JsVars.
+import { BoardDef } from "../firmware/core/board";
+
+export const espruinoPico: BoardDef = {
+  id: "pico",
+  name: "Espruino Pico (STM32F401) + A7670 breakout",
+  uart: { port: 1, baud: 115200, rx: "B7", tx: "B6" },
+  pwrkey: { pin: "B3", activeHigh: true, onPressMs: 100, offPressMs: 3000 },
+  dtr: { pin: "B4", activeHigh: true },
+  ri: { pin: "B5", activeHigh: false },
+  atRxRingBytes: 1024,
+  socketRxRingBytes: 1024,
+};

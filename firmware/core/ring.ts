@@ -1,0 +1,145 @@
+// Fixed-capacity byte ring for the receive path: allocated once, moves whole chunks with native operations.
+//
+// Storage is one Uint8Array created in the constructor; nothing grows with traffic. Data enters and
+// leaves as 8-bit strings (the UART's and the application's currency) through the HAL's ByteCodec,
+// whose conversions are native on every runtime (E.toUint8Array/E.toString on Espruino, Buffer on
+// the host). Copies use TypedArray.set/subarray and searches use TypedArray.indexOf, so no byte is
+// moved or compared by a JavaScript loop except the few bytes of a search pattern after a native
+// hit on its first byte.
+//
+// Why Uint8Array and not a string buffer: on Espruino a string is a chain of blocks and indexing
+// or splitting a long one walks it from the start; a flat Uint8Array gives O(1) indexing, native
+// indexOf and a memory cost fixed at start-up (capacity bytes + one JsVar header).
+import { ByteCodec } from "./hal";
+
+export class ByteRing {
+  readonly capacity: number;
+  private buf: Uint8Array;
+  private codec: ByteCodec;
+  /** Index of the first unread byte. */
+  private head = 0;
+  /** Number of unread bytes. */
+  private count = 0;
+
+  /** `capacity` in bytes (integer ≥ 1). Throws RangeError otherwise (a programmer error). */
+  constructor(capacity: number, codec: ByteCodec) {
+    if (!(capacity >= 1) || Math.floor(capacity) !== capacity) {
+      throw new RangeError("ByteRing capacity must be a positive integer, got " + capacity);
+    }
+    this.capacity = capacity;
+    this.buf = new Uint8Array(capacity);
+    this.codec = codec;
+  }
+
+  /** Bytes stored and not yet read. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes that `write` would accept now. */
+  free(): number {
+    return this.capacity - this.count;
+  }
+
+  /** Discard everything. */
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
+  /**
+   * Append as much of `data` (8-bit string or bytes) as fits; returns how many bytes were accepted.
+   * The caller keeps the rest: nothing is dropped silently.
+   */
+  write(data: string | Uint8Array): number {
+    const bytes = typeof data === "string" ? this.codec.toBytes(data) : data;
+    let n = bytes.length;
+    if (n > this.capacity - this.count) n = this.capacity - this.count;
+    if (n === 0) return 0;
+    let tail = this.head + this.count;
+    if (tail >= this.capacity) tail -= this.capacity;
+    const first = Math.min(n, this.capacity - tail);
+    this.buf.set(bytes.subarray(0, first), tail);
+    if (n > first) this.buf.set(bytes.subarray(first, n), 0);
+    this.count += n;
+    return n;
+  }
+
+  /** Up to `n` bytes starting `offset` bytes after the read position, as an 8-bit string; not removed. */
+  peek(n: number, offset: number): string {
+    if (offset < 0) offset = 0;
+    if (offset >= this.count || n <= 0) return "";
+    if (n > this.count - offset) n = this.count - offset;
+    let start = this.head + offset;
+    if (start >= this.capacity) start -= this.capacity;
+    const first = Math.min(n, this.capacity - start);
+    const a = this.codec.fromBytes(this.buf, start, start + first);
+    return n > first ? a + this.codec.fromBytes(this.buf, 0, n - first) : a;
+  }
+
+  /** Remove and return up to `n` bytes as an 8-bit string. */
+  read(n: number): string {
+    const s = this.peek(n, 0);
+    this.skip(s.length);
+    return s;
+  }
+
+  /** Remove up to `n` bytes without copying; returns how many were removed. */
+  skip(n: number): number {
+    if (n > this.count) n = this.count;
+    if (n <= 0) return 0;
+    this.head += n;
+    if (this.head >= this.capacity) this.head -= this.capacity;
+    this.count -= n;
+    if (this.count === 0) this.head = 0;
+    return n;
+  }
+
+  /** The byte at `offset` after the read position (0..255), or -1 past the end. */
+  byteAt(offset: number): number {
+    if (offset < 0 || offset >= this.count) return -1;
+    let i = this.head + offset;
+    if (i >= this.capacity) i -= this.capacity;
+    return this.buf[i];
+  }
+
+  /**
+   * Offset (from the read position) of the first occurrence of `pattern` (a non-empty 8-bit string)
+   * at or after `from`, or -1. Matches spanning the wrap point are found.
+   */
+  indexOf(pattern: string, from: number): number {
+    const plen = pattern.length;
+    if (plen === 0) throw new RangeError("ByteRing.indexOf: empty pattern");
+    if (from < 0) from = 0;
+    const first = pattern.charCodeAt(0);
+    const last = this.count - plen; // last offset where a match can start
+    let off = from;
+    while (off <= last) {
+      const hit = this.findByte(first, off, last);
+      if (hit < 0) return -1;
+      let j = 1;
+      while (j < plen && this.byteAt(hit + j) === pattern.charCodeAt(j)) j++;
+      if (j === plen) return hit;
+      off = hit + 1;
+    }
+    return -1;
+  }
+
+  /** Offset of the first `value` in offsets [from, to] (inclusive), natively searched; -1 if none. */
+  private findByte(value: number, from: number, to: number): number {
+    const cap = this.capacity;
+    let start = this.head + from;
+    if (start >= cap) start -= cap;
+    let end = this.head + to; // inclusive
+    if (end >= cap) end -= cap;
+    if (start <= end) {
+      const i = this.buf.subarray(start, end + 1).indexOf(value);
+      return i < 0 ? -1 : from + i;
+    }
+    // The searched span wraps: [start, cap) then [0, end].
+    const i1 = this.buf.subarray(start, cap).indexOf(value);
+    if (i1 >= 0) return from + i1;
+    const i2 = this.buf.subarray(0, end + 1).indexOf(value);
+    return i2 < 0 ? -1 : from + (cap - start) + i2;
+  }
+}
