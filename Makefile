@@ -1,0 +1,57 @@
+# a76xx: build, check, test, bench and run targets. Every target installs node_modules first when missing.
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+TSNODE := $(NODE_BIN)/ts-node --transpile-only
+STAMP := node_modules/.install-stamp
+
+.PHONY: host-tools all build typecheck bundle check-device size test test-only bench sim demo clean
+
+all: build
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(STAMP)
+
+# Host programs the tests and the simulator's pseudo-terminal need (Debian packages; CI runs as root).
+host-tools:
+	@command -v socat >/dev/null || { echo "installing socat (pseudo-terminals for the simulator)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat) >/dev/null || \
+	  { echo "socat is needed: apt-get install socat" >&2; exit 1; }; }
+
+# Type-check host and device code, bundle the device library, check the bundle, print its size.
+build: $(STAMP) typecheck bundle
+
+typecheck: $(STAMP)
+	$(NODE_BIN)/tsc -p tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.device.json
+	$(NODE_BIN)/tsc -p hal/espruino/tsconfig.json
+
+bundle: $(STAMP)
+	$(TSNODE) tools/bundle/cli.ts
+
+# The device check on any file: make check-device FILE=some.js
+check-device: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js" >&2; exit 2; }
+	$(TSNODE) tools/check-device/cli.ts $(FILE)
+
+size: $(STAMP) bundle
+	$(TSNODE) tools/bundle/size.ts
+
+# The README's test command: build (type-check, bundle, device check) and every test.
+# The last line is mocha's own counts as "N passed, N failed".
+test: build host-tools
+	$(TSNODE) tools/test/run.ts
+
+test-only: $(STAMP)
+	$(TSNODE) tools/test/run.ts
+
+bench: $(STAMP) bundle
+	$(TSNODE) tools/bench/run.ts
+
+# The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…]
+sim: $(STAMP) host-tools
+	@test -n "$(PTY)" || { echo "usage: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=...]" >&2; exit 2; }
+	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)")
+
+clean:
+	rm -rf dist

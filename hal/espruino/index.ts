@@ -1,0 +1,123 @@
+// The Espruino HAL: the only code that touches Espruino's SerialN, pins, watches, timers and E.*.
+import { BoardDef, PinWiring } from "../../firmware/core/board";
+import { ByteCodec, Clock, Hal, InputPin, OutputPin, TimerHandle, Uart } from "../../firmware/core/hal";
+
+/** The SerialN object for port 1..6, or undefined when this build has no such port. */
+function serialPort(port: number): Serial | undefined {
+  switch (port) {
+    case 1: return typeof Serial1 !== "undefined" ? Serial1 : undefined;
+    case 2: return typeof Serial2 !== "undefined" ? Serial2 : undefined;
+    case 3: return typeof Serial3 !== "undefined" ? Serial3 : undefined;
+    case 4: return typeof Serial4 !== "undefined" ? Serial4 : undefined;
+    case 5: return typeof Serial5 !== "undefined" ? Serial5 : undefined;
+    case 6: return typeof Serial6 !== "undefined" ? Serial6 : undefined;
+    default: return undefined;
+  }
+}
+
+/** Espruino accepts a pin name string ("D4", "B3") wherever it takes a Pin. */
+function pinOf(name: string): Pin {
+  return name as unknown as Pin;
+}
+
+export const espruinoCodec: ByteCodec = {
+  toBytes(s: string): Uint8Array {
+    return E.toUint8Array(s);
+  },
+  fromBytes(bytes: Uint8Array, start: number, end: number): string {
+    return E.toString(bytes.subarray(start, end));
+  },
+};
+
+export const espruinoClock: Clock = {
+  now(): number {
+    return getTime() * 1000;
+  },
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return setTimeout(fn, ms > 0 ? ms : 0);
+  },
+  clearTimeout(handle: TimerHandle): void {
+    clearTimeout(handle);
+  },
+};
+
+function outputPin(w: PinWiring): OutputPin {
+  const pin = pinOf(w.pin);
+  return {
+    write(active: boolean): void {
+      digitalWrite(pin, active === w.activeHigh ? 1 : 0);
+    },
+  };
+}
+
+function inputPin(w: PinWiring): InputPin {
+  const pin = pinOf(w.pin);
+  return {
+    read(): boolean {
+      return (digitalRead(pin) === 1) === w.activeHigh;
+    },
+    watch(handler: (active: boolean) => void): () => void {
+      const id = setWatch((e: { state: boolean }) => handler(e.state === w.activeHigh), pin, {
+        repeat: true,
+        edge: "both",
+        debounce: 10,
+      });
+      return () => clearWatch(id);
+    },
+  };
+}
+
+/**
+ * The UART the board wires to the modem. Nothing touches the port until `setup` is called.
+ * Throws Error when the board names a SerialN this build does not have (a configuration error).
+ */
+function uartFor(board: BoardDef): Uart {
+  const serial = serialPort(board.uart.port);
+  if (!serial) throw new Error("a76xx: this Espruino build has no Serial" + board.uart.port);
+  let handler: ((chunk: string) => void) | undefined = undefined;
+  let listening = false;
+  return {
+    setup(baud: number): void {
+      const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
+      if (board.uart.rx) opts.rx = pinOf(board.uart.rx);
+      if (board.uart.tx) opts.tx = pinOf(board.uart.tx);
+      if (board.uart.cts) opts.cts = pinOf(board.uart.cts);
+      if (board.uart.path) {
+        opts.path = board.uart.path;
+        serial.path = board.uart.path;
+      }
+      serial.setup(baud, opts);
+      if (!listening) {
+        listening = true;
+        serial.on("data", (chunk: string) => {
+          if (handler) handler(chunk);
+        });
+      }
+    },
+    write(data: string): void {
+      serial.write(data);
+    },
+    onData(h: (chunk: string) => void): void {
+      handler = h;
+    },
+    close(): void {
+      if (listening) serial.removeAllListeners("data");
+      listening = false;
+    },
+  };
+}
+
+/**
+ * Build the HAL for `board` on Espruino. Pins are created but not driven: the modem driver decides
+ * when to write them. Throws Error on a board that names a serial port this build lacks.
+ */
+export function createEspruinoHal(board: BoardDef): Hal {
+  const hal: Hal = { uart: uartFor(board), clock: espruinoClock, codec: espruinoCodec };
+  if (board.pwrkey) hal.pwrkey = outputPin(board.pwrkey);
+  if (board.dtr) hal.dtr = outputPin(board.dtr);
+  if (board.reset) hal.reset = outputPin(board.reset);
+  if (board.powerEnable) hal.powerEnable = outputPin(board.powerEnable);
+  if (board.status) hal.status = inputPin(board.status);
+  if (board.ri) hal.ri = inputPin(board.ri);
+  return hal;
+}

@@ -1,0 +1,31 @@
+// `make test`'s runner: every test/**/*.test.ts under mocha, closing on the plain line "N passed, N failed".
+import * as fs from "fs";
+import * as path from "path";
+import Mocha from "mocha";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function findTests(dir: string, out: string[]): string[] {
+  for (const name of fs.readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (name === "fixtures" || name === "node_modules") continue;
+    if (fs.statSync(full).isDirectory()) findTests(full, out);
+    else if (name.endsWith(".test.ts")) out.push(full);
+  }
+  return out;
+}
+
+function main(): void {
+  const grep = process.env.GREP;
+  const mocha = new Mocha({ reporter: "spec", timeout: 20000, grep: grep ? new RegExp(grep) : undefined });
+  const files = findTests(path.join(ROOT, "test"), []);
+  for (const f of files) mocha.addFile(f);
+  const runner = mocha.run((failures) => {
+    const s = runner.stats || { passes: 0, failures: 0, pending: 0 };
+    const skipped = s.pending ? `, ${s.pending} skipped` : "";
+    console.log(`${s.passes} passed, ${s.failures} failed${skipped}`);
+    process.exit(failures || s.passes === 0 ? 1 : 0);
+  });
+}
+
+main();
