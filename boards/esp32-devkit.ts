@@ -7,7 +7,8 @@ export const esp32Devkit: BoardDef = {
   uart: { port: 2, baud: 115200, rx: "D16", tx: "D17" },
   // Breakouts drive PWRKEY through an NPN transistor: GPIO high = PWRKEY pulled low = pressed.
   pwrkey: { pin: "D4", activeHigh: true, onPressMs: 100, offPressMs: 3000 },
-  dtr: { pin: "D25", activeHigh: true },
+  // DTR is asserted (host ready, module kept awake) by driving the TTL line low.
+  dtr: { pin: "D25", activeHigh: false },
   ri: { pin: "D33", activeHigh: false },
   atRxRingBytes: 2048,
   socketRxRingBytes: 2048,

@@ -6,7 +6,7 @@ export const espruinoPico: BoardDef = {
   name: "Espruino Pico (STM32F401) + A7670 breakout",
   uart: { port: 1, baud: 115200, rx: "B7", tx: "B6" },
   pwrkey: { pin: "B3", activeHigh: true, onPressMs: 100, offPressMs: 3000 },
-  dtr: { pin: "B4", activeHigh: true },
+  dtr: { pin: "B4", activeHigh: false },
   ri: { pin: "B5", activeHigh: false },
   atRxRingBytes: 1024,
   socketRxRingBytes: 1024,

@@ -7,8 +7,9 @@ export const lilygoTA7670: BoardDef = {
   // Modem TXD -> GPIO27 (ESP32 RX), modem RXD <- GPIO26 (ESP32 TX).
   uart: { port: 2, baud: 115200, rx: "D27", tx: "D26" },
   pwrkey: { pin: "D4", activeHigh: true, onPressMs: 100, offPressMs: 3000 },
-  // DTR must be held low or the module may sleep once AT+CSCLK=1 is set.
-  dtr: { pin: "D25", activeHigh: true },
+  // DTR asserted = line low: it must be held low or the module may sleep once AT+CSCLK=1 is set.
+  dtr: { pin: "D25", activeHigh: false },
+  // MODEM_RESET_LEVEL is HIGH on this board.
   reset: { pin: "D5", activeHigh: true },
   // BOARD_POWERON: raise before pressing PWRKEY.
   powerEnable: { pin: "D12", activeHigh: true },

@@ -47,3 +47,31 @@ export interface BoardDef {
   /** Bytes of each socket's receive ring (10 links on the module). */
   socketRxRingBytes: number;
 }
+
+/** Valid UART rates for the A76XX (AT+IPR). */
+export const A76XX_BAUDS = [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000, 3200000, 3686400];
+
+function checkSize(errors: string[], name: string, v: number, min: number, max: number): void {
+  if (!(v >= min && v <= max) || Math.floor(v) !== v) errors.push(name + " must be an integer in " + min + ".." + max + ", got " + v);
+}
+
+/**
+ * Problems with a board definition, as readable sentences; empty when it is usable. The driver calls
+ * this at start-up and refuses to run on a board with problems (sizes are checked once, not per use).
+ */
+export function validateBoard(board: BoardDef): string[] {
+  const errors: string[] = [];
+  if (!board.id) errors.push("id is empty");
+  checkSize(errors, "uart.port", board.uart.port, 1, 6);
+  if (A76XX_BAUDS.indexOf(board.uart.baud) < 0) errors.push("uart.baud " + board.uart.baud + " is not a rate the A76XX supports");
+  if (board.pwrkey) {
+    checkSize(errors, "pwrkey.onPressMs", board.pwrkey.onPressMs, 50, 5000);
+    checkSize(errors, "pwrkey.offPressMs", board.pwrkey.offPressMs, 2500, 10000);
+  }
+  // The AT ring holds the longest line the parser must see whole (a +CIPOPEN? line is < 128 bytes)
+  // plus one UART burst; below 256 bytes a long URC would be dropped as over-long.
+  checkSize(errors, "atRxRingBytes", board.atRxRingBytes, 256, 65536);
+  // A socket ring must hold at least one full CIPRXGET read header's worth of progress (≥ 64 bytes).
+  checkSize(errors, "socketRxRingBytes", board.socketRxRingBytes, 64, 1048576);
+  return errors;
+}
