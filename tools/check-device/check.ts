@@ -33,12 +33,6 @@ interface Binding {
   inLoop: boolean;
 }
 
-/** An identifier read in expression position, with the scope nodes enclosing it (outermost first). */
-interface Reference {
-  id: Identifier;
-  chain: AnyNode[];
-}
-
 function isFunction(node: AnyNode): node is FunctionNode {
   return node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression";
 }
@@ -114,20 +108,28 @@ function isNestedPattern(ancestors: AnyNode[]): boolean {
   return false;
 }
 
+interface AcornError {
+  message: string;
+  pos?: number;
+  loc?: { line: number; column: number };
+}
+
+/** The program, or a "syntax error" finding from whichever parse (script, then module) got further into the code. */
 function parseProgram(code: string): Program | Finding {
-  let firstError: unknown;
+  let best: AcornError | undefined;
   for (const sourceType of ["script", "module"] as const) {
     try {
       return parse(code, { ecmaVersion: "latest", sourceType, locations: true });
     } catch (e) {
-      if (firstError === undefined) firstError = e;
+      const err: AcornError = e instanceof Error ? e : { message: String(e) };
+      if (!best || (err.pos ?? -1) > (best.pos ?? -1)) best = err;
     }
   }
-  const err = firstError as { message?: string; loc?: { line: number; column: number } };
+  const err = best ?? { message: "unknown error" };
   return {
     line: err.loc ? err.loc.line : 1,
     column: err.loc ? err.loc.column + 1 : 1,
-    construct: "syntax error: " + String(err.message ?? firstError),
+    construct: "syntax error: " + err.message,
   };
 }
 
@@ -198,8 +200,8 @@ export function checkDeviceSource(code: string): Finding[] {
     }
   };
 
-  const references: Reference[] = [];
-  const chains = new Map<Identifier, AnyNode[]>();
+  // Every identifier read in expression position, with the scope nodes enclosing it (outermost first).
+  const references = new Map<Identifier, AnyNode[]>();
   const members: { node: MemberExpression; root: Identifier; path: string }[] = [];
 
   fullAncestor(program, (node: AnyNode, _state: unknown, ancestors: AnyNode[], type: string) => {
@@ -250,9 +252,7 @@ export function checkDeviceSource(code: string): Finding[] {
       case "Identifier":
         if (type === "VariablePattern") declareBinding(node, ancestors);
         else if (ancestors[ancestors.length - 2].type !== "ExportAllDeclaration") { // `export * as Map from …` names no variable
-          const chain = ancestors.filter(isScope);
-          references.push({ id: node, chain });
-          chains.set(node, chain);
+          references.set(node, ancestors.filter(isScope));
         }
         break;
       default:
@@ -268,7 +268,7 @@ export function checkDeviceSource(code: string): Finding[] {
     return undefined;
   };
 
-  for (const { id, chain } of references) {
+  for (const [id, chain] of references) {
     const found = resolve(id.name, chain);
     if (!found) {
       if (FORBIDDEN_GLOBALS.has(id.name)) report(id, id.name);
@@ -277,7 +277,7 @@ export function checkDeviceSource(code: string): Finding[] {
     const { binding, depth } = found;
     // A function created between the declaring scope and the reference defers (or repeats) the read.
     const inNestedFunction = chain.slice(depth + 1).some(isFunction);
-    if (!inNestedFunction && id.start < binding.firstFunctionDeclaration && binding.firstFunctionDeclaration !== Infinity) {
+    if (!inNestedFunction && binding.firstFunctionDeclaration !== Infinity && id.start < binding.firstFunctionDeclaration) {
       report(id, "call before declaration");
     }
     if (inNestedFunction && binding.inLoop && (binding.kinds.has("let") || binding.kinds.has("const"))) {
@@ -286,7 +286,7 @@ export function checkDeviceSource(code: string): Finding[] {
   }
 
   for (const { node, root, path } of members) {
-    if (!resolve(root.name, chains.get(root) ?? [])) report(node, path);
+    if (!resolve(root.name, references.get(root) ?? [])) report(node, path);
   }
 
   return findings.sort((a, b) => a.line - b.line || a.column - b.column || (a.construct < b.construct ? -1 : a.construct > b.construct ? 1 : 0));
