@@ -6,6 +6,7 @@ import * as vm from "vm";
 import { bundle, ROOT } from "../../tools/bundle/build";
 import { SimUart } from "../../hal/host/sim-uart";
 import { VirtualClock } from "../../hal/host/virtual-clock";
+import { checkDeviceSource } from "../../tools/check-device/check";
 import { createEspruinoContext, FakeSerialCall } from "../support/espruino-fakes";
 
 const DIST = path.join(ROOT, "dist/a76xx.js");
@@ -43,6 +44,10 @@ describe("device bundle dist/a76xx.js", () => {
     const lib = vm.runInContext(asModule ? "exports" : "A76XX", fakes.context) as Lib;
     return { clock, wire, fakes, lib };
   }
+
+  it("passes the device check: no construct the interpreter cannot run", () => {
+    assert.deepStrictEqual(checkDeviceSource(code), []);
+  });
 
   it("has no Node globals to lean on: require, process and Buffer are absent in the context", () => {
     const { fakes } = load(true);
