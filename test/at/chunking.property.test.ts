@@ -1,0 +1,153 @@
+// Property: for random modem streams the parser's event sequence is identical for every chunking of the bytes.
+import * as assert from "assert";
+import fc from "fast-check";
+import { feedCuts, parserWithLog } from "./helpers";
+
+const RING = 96;
+
+/** Payload bytes: random binary mixed with the sequences most likely to confuse a parser. */
+const payloadBytes = fc
+  .array(
+    fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 24 }).map((b) => Buffer.from(b).toString("latin1")),
+      fc.constantFrom("OK\r\n", "\r\nOK\r\n", "+IPD5\r\n", "ERROR\r\n", "\r", "\n", "\r\n", "\x00", "\xff", "> ", "+CIPRXGET: 2,1,3,0\r\n", "CONNECT 115200\r\n"),
+    ),
+    { minLength: 0, maxLength: 8 },
+  )
+  .map((parts) => parts.join(""));
+
+/** Printable line text that is not a prompt (no leading '>' or space) and has no CR/LF. */
+const text = fc.string({ minLength: 1, maxLength: 40 }).map((s) => {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) & 0x7f;
+    out += c < 32 || c === 127 ? "x" : String.fromCharCode(c);
+  }
+  return "X" + out;
+});
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex").toUpperCase();
+
+/** One piece of modem output, byte-exact as the module frames it (doc sections 4, 8, 9). */
+const token = fc.oneof(
+  text.map((t) => "\r\n" + t + "\r\n"),
+  fc.constantFrom(
+    "\r\nOK\r\n",
+    "\r\nERROR\r\n",
+    "\r\n+CME ERROR: 13\r\n",
+    "\r\n+CME ERROR: SIM busy\r\n",
+    "\r\n+IP ERROR: No data\r\n\r\nERROR\r\n",
+    "\r\nNO CARRIER\r\n",
+    "\r\nCLOSED\r\n",
+    "\r\n+CIPRXGET: 1,1\r\n",
+    "\r\n+IPCLOSE: 1,1\r\n",
+    "\r\n+CIPOPEN: 1,0\r\n",
+    "\r\n+CIPSEND: 1,5,5\r\n",
+    "\r\n+CGEV: ME PDN DEACT 1\r\n",
+    "\r\n*ATREADY: 1\r\n",
+    "AT+CSQ\r",
+    "ATE0\r",
+    "\r\n> ",
+    "\r\n>",
+    "\r\n\r\n",
+    "\r\n+IPDzz\r\n",
+    "\r\nCONNECT 115200\r\n",
+  ),
+  payloadBytes.map((d) => "\r\n+RECV FROM:117.131.85.139:5253\r\n+IPD" + d.length + "\r\n" + d),
+  payloadBytes.map((d) => "RECV FROM:10.0.0.1:7\r\n+IPD" + d.length + "\r\n" + d),
+  payloadBytes.map((d) => "\r\n+IPD" + d.length + "\r\n" + d),
+  fc.tuple(fc.integer({ min: 0, max: 9 }), payloadBytes).map(([l, d]) => "\r\n+RECEIVE," + l + "," + d.length + "\r\n" + d),
+  fc.tuple(fc.integer({ min: 0, max: 9 }), payloadBytes, fc.integer({ min: 0, max: 1500 })).map(
+    ([l, d, r]) => "\r\n+CIPRXGET: 2," + l + "," + d.length + "," + r + "\r\n" + d + "\r\nOK\r\n",
+  ),
+  fc.tuple(fc.integer({ min: 0, max: 9 }), fc.uint8Array({ maxLength: 20 }), fc.integer({ min: 0, max: 99 })).map(
+    ([l, b, r]) => "\r\n+CIPRXGET: 3," + l + "," + b.length + "," + r + "\r\n" + hex(b) + "\r\nOK\r\n",
+  ),
+  fc.integer({ min: RING + 1, max: RING * 3 }).map((n) => "\r\n+LONG:" + "L".repeat(n) + "\r\n"),
+);
+
+/** A stream, optionally ending in transparent data mode after a CONNECT. */
+const stream = fc.tuple(fc.array(token, { minLength: 1, maxLength: 25 }), fc.option(payloadBytes, { nil: undefined })).map(([tokens, tail]) => {
+  return { body: tokens.join(""), tail };
+});
+
+function eventsFor(body: string, tail: string | undefined, cuts: number[]): string[] {
+  const { parser, log } = parserWithLog(RING, true);
+  // The connect tokens inside the body stay in line mode; only the final CONNECT enters data mode.
+  const full = tail === undefined ? body : body + "\r\nCONNECT 9600\r\n" + tail;
+  log.onConnect = (t) => {
+    if (t === "9600") parser.setDataMode(true);
+  };
+  feedCuts(parser, full, cuts);
+  return log.all();
+}
+
+/** Positions just inside every CR LF pair. */
+function crlfSplits(s: string): number[] {
+  const out: number[] = [];
+  let i = s.indexOf("\r\n");
+  while (i >= 0) {
+    out.push(i + 1);
+    i = s.indexOf("\r\n", i + 1);
+  }
+  return out;
+}
+
+/** Positions inside every length header (+IPD, +RECEIVE, +CIPRXGET: 2/3), at each offset of it. */
+function headerSplits(s: string, offset: number): number[] {
+  const out: number[] = [];
+  const heads = ["+IPD", "+RECEIVE,", "+CIPRXGET: 2,", "+CIPRXGET: 3,", "RECV FROM:"];
+  for (let h = 0; h < heads.length; h++) {
+    let i = s.indexOf(heads[h]);
+    while (i >= 0) {
+      const end = s.indexOf("\r", i);
+      const len = (end < 0 ? s.length : end) - i;
+      out.push(i + (offset % Math.max(1, len)) + 1);
+      i = s.indexOf(heads[h], i + 1);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+describe("AT parser chunking property", () => {
+  it("gives the same event stream for one chunk, 1-byte chunks, random chunks and splits inside CR LF and length headers", () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 50 }), fc.nat(20), ({ body, tail }, sizes, off) => {
+        const full = tail === undefined ? body : body + "\r\nCONNECT 9600\r\n" + tail;
+        const reference = eventsFor(body, tail, []);
+        const every: number[] = [];
+        for (let i = 1; i < full.length; i++) every.push(i);
+        assert.deepStrictEqual(eventsFor(body, tail, every), reference, "1-byte chunks");
+        const random: number[] = [];
+        let at = 0;
+        for (let k = 0; at < full.length; k++) {
+          at += sizes[k % sizes.length];
+          random.push(at);
+        }
+        assert.deepStrictEqual(eventsFor(body, tail, random), reference, "random chunks");
+        assert.deepStrictEqual(eventsFor(body, tail, crlfSplits(full)), reference, "splits inside CR LF");
+        assert.deepStrictEqual(eventsFor(body, tail, headerSplits(full, off)), reference, "splits inside length headers");
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("delivers every announced payload byte-exact whatever the chunking", () => {
+    fc.assert(
+      fc.property(fc.array(payloadBytes, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 7 }), (datas, size) => {
+        let s = "";
+        for (let i = 0; i < datas.length; i++) s += "\r\n+CIPRXGET: 2,1," + datas[i].length + ",0\r\n" + datas[i] + "\r\nOK\r\n";
+        const { parser, log } = parserWithLog(RING, false);
+        const cuts: number[] = [];
+        for (let i = size; i < s.length; i += size) cuts.push(i);
+        feedCuts(parser, s, cuts);
+        assert.deepStrictEqual(
+          log.payloads.map((p) => p.data),
+          datas,
+        );
+        assert.strictEqual(log.all().filter((e) => e === "final ok").length, datas.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
