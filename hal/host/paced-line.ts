@@ -22,13 +22,14 @@ export class PacedLine {
   /** Total bytes delivered. */
   delivered = 0;
   private clock: Clock;
-  private sink: (chunk: string, at: number) => void;
+  private sink: (chunk: string, at: number, baud: number) => void;
   private pending = "";
   private timer: TimerHandle | undefined = undefined;
   /** When the wire finishes carrying the bytes already committed to chunks. */
   private busyUntil = 0;
 
-  constructor(clock: Clock, options: PacedLineOptions, sink: (chunk: string, at: number) => void) {
+  /** `sink` gets each chunk, the time its last byte arrived and the sender's baud when it was sent. */
+  constructor(clock: Clock, options: PacedLineOptions, sink: (chunk: string, at: number, baud: number) => void) {
     this.clock = clock;
     this.baud = options.baud;
     this.chunk = options.chunk;
@@ -70,6 +71,7 @@ export class PacedLine {
     const now = this.clock.now();
     const start = this.busyUntil > now ? this.busyUntil : now;
     const done = start + n * this.byteTimeMs();
+    const baud = this.baud;
     this.busyUntil = done;
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
@@ -77,7 +79,7 @@ export class PacedLine {
       this.pending = this.pending.substr(n);
       this.delivered += out.length;
       if (this.pending.length) this.scheduleNext();
-      this.sink(out, done);
+      this.sink(out, done, baud);
     }, done - now);
   }
 }

@@ -64,13 +64,14 @@ export class SimUart {
     this.clock = clock;
     this.hostBaud = options.baud;
     this.modemBaud = options.baud;
-    this.toHost = new PacedLine(clock, { baud: options.baud, chunk: options.toHostChunk || 64 }, (chunk) => {
+    // Bytes are intact when the receiver listens at the rate they were sent at.
+    this.toHost = new PacedLine(clock, { baud: options.baud, chunk: options.toHostChunk || 64 }, (chunk, _at, sentAt) => {
       if (!this.hostOpen || !this.hostHandler) return; // a closed port hears nothing
-      this.hostHandler(this.hostBaud === this.modemBaud ? chunk : garble(chunk));
+      this.hostHandler(this.hostBaud === sentAt ? chunk : garble(chunk));
     });
-    this.toModem = new PacedLine(clock, { baud: options.baud, chunk: options.toModemChunk || 64 }, (chunk, at) => {
+    this.toModem = new PacedLine(clock, { baud: options.baud, chunk: options.toModemChunk || 64 }, (chunk, at, sentAt) => {
       if (!this.modemHandler) return;
-      this.modemHandler(this.hostBaud === this.modemBaud ? chunk : garble(chunk), at);
+      this.modemHandler(this.modemBaud === sentAt ? chunk : garble(chunk), at);
     });
     const self = this;
     this.host = {
