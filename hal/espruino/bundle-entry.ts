@@ -9,6 +9,9 @@ import { createEspruinoHal, espruinoClock, espruinoCodec } from "./index";
 import { boards, findBoard } from "../../boards/index";
 import { ByteRing } from "../../firmware/core/ring";
 import { Scheduler, defaultSchedulerOptions } from "../../firmware/core/scheduler";
+import { AtEngine, defaultAtEngineOptions } from "../../firmware/at/engine";
+import { ModemSupervisor } from "../../firmware/modem/supervisor";
+import { validateModemOptions, withDefaults } from "../../firmware/modem/options";
 
 declare var A76XX: unknown;
 
@@ -23,4 +26,9 @@ A76XX = {
   ByteRing: ByteRing,
   Scheduler: Scheduler,
   defaultSchedulerOptions: defaultSchedulerOptions,
+  AtEngine: AtEngine,
+  defaultAtEngineOptions: defaultAtEngineOptions,
+  ModemSupervisor: ModemSupervisor,
+  modemOptions: withDefaults,
+  validateModemOptions: validateModemOptions,
 };

@@ -24,6 +24,11 @@ interface Lib {
   Scheduler: new (clock: unknown, opts: unknown) => { post(t: () => void): void; setTimer(ms: number, f: () => void): number };
   defaultSchedulerOptions: unknown;
   espruinoCodec: unknown;
+  AtEngine: new (uart: unknown, codec: unknown, sched: unknown, opts: unknown, listener: unknown) => {
+    start(): void;
+    submit(cmd: unknown, done: (r: { error: unknown; lines: string[] }) => void): boolean;
+  };
+  defaultAtEngineOptions: unknown;
 }
 
 describe("device bundle dist/a76xx.js", () => {
@@ -117,5 +122,30 @@ describe("device bundle dist/a76xx.js", () => {
       { t: 100, pin: "D4", value: 0 },
     ]);
     assert.strictEqual(fakes.pendingTimers(), 0);
+  });
+
+  it("runs an AT command through the bundle's own AT engine on the board's UART", () => {
+    const { lib, wire, clock, fakes } = load(true);
+    const hal = lib.createEspruinoHal(lib.findBoard("esp32"));
+    const sched = new lib.Scheduler(hal.clock, lib.defaultSchedulerOptions);
+    const engine = new lib.AtEngine(hal.uart, (hal as unknown as { codec: unknown }).codec, sched, lib.defaultAtEngineOptions, {});
+    engine.start();
+    hal.uart.setup(115200);
+    let rx = "";
+    wire.modem.onData((c) => {
+      rx += c;
+      if (rx.indexOf("AT+CSQ\r") >= 0) {
+        rx = "";
+        // Echo on, a URC in the middle, then the answer in one burst.
+        wire.modem.write("AT+CSQ\r\r\n+CGEV: ME PDN ACT 1\r\n\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+      }
+    });
+    const results: Array<{ error: unknown; lines: string[] }> = [];
+    assert.ok(engine.submit({ request: "AT+CSQ", matches: ["+CSQ:"], timeoutMs: 1000 }, (r) => results.push(r)));
+    clock.advance(100);
+    assert.strictEqual(results.length, 1);
+    assert.strictEqual(results[0].error, null);
+    assert.strictEqual(JSON.stringify(results[0].lines), JSON.stringify(["+CSQ: 21,99"]));
+    assert.strictEqual(fakes.serialCalls["Serial2"].filter((c) => c.method === "write").length, 1);
   });
 });
