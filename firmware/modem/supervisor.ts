@@ -523,6 +523,12 @@ export class ModemSupervisor {
 
   private onPoweringOn(ev: Ev, r: AtResult | undefined): void {
     if (ev === Ev.Timer) {
+      if (this.hal.status && !this.hal.status.read()) {
+        // The STATUS pin says the module is off: no need to probe every rate before pressing.
+        this.pressOnBoot = true;
+        this.enterState(ModemState.Booting);
+        return;
+      }
       this.step = 1;
       this.probe();
       return;

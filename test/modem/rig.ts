@@ -1,5 +1,6 @@
 // Test rig for the modem lifecycle: test HAL + scheduler + AT engine + supervisor, with an event log.
 import { BoardDef } from "../../firmware/core/board";
+import { Hal } from "../../firmware/core/hal";
 import { Scheduler, defaultSchedulerOptions } from "../../firmware/core/scheduler";
 import { AtEngine, defaultAtEngineOptions } from "../../firmware/at/engine";
 import { ModemSupervisor, MODEM_STATE_NAMES, ModemState } from "../../firmware/modem/supervisor";
@@ -17,8 +18,11 @@ export interface Rig {
   log: string[];
 }
 
-/** A rig on the ESP32 DevKit board (PWRKEY, DTR) unless `board` says otherwise. */
-export function makeRig(options: Partial<ModemOptions>, boardId?: string, halBaud?: number): Rig {
+/**
+ * A rig on the ESP32 DevKit board (PWRKEY, DTR) unless `boardId` says otherwise. The supervisor sees
+ * the STATUS input only when `statusPin` is true (the DevKit wiring has none).
+ */
+export function makeRig(options: Partial<ModemOptions>, boardId?: string, halBaud?: number, statusPin?: boolean): Rig {
   const hal = createTestHal({ baud: halBaud || 115200, toHostChunk: 64 });
   const board = findBoard(boardId || "esp32") as BoardDef;
   const sched = new Scheduler(hal.clock, defaultSchedulerOptions);
@@ -27,7 +31,9 @@ export function makeRig(options: Partial<ModemOptions>, boardId?: string, halBau
     timeout: () => sup && sup.noteTimeout(),
     stall: () => sup && sup.noteStall(),
   });
-  sup = new ModemSupervisor(hal, board, withDefaults(options), sched, engine);
+  const supHal: Hal = Object.assign({}, hal);
+  if (!statusPin) delete supHal.status;
+  sup = new ModemSupervisor(supHal, board, withDefaults(options), sched, engine);
   const log: string[] = [];
   sup.addListener({
     state: (s: ModemState) => log.push("state:" + MODEM_STATE_NAMES[s]),

@@ -350,3 +350,24 @@ describe("modem supervisor", () => {
     assert.deepStrictEqual(rig.log.filter((l) => l.indexOf("lost:") === 0), ["lost:stop"]);
   });
 });
+
+describe("modem supervisor with a STATUS pin", () => {
+  it("presses PWRKEY at once when STATUS says the module is off, without a baud search", () => {
+    const rig = makeRig({ apn: "internet", healthCheckMs: 0 }, "esp32", 115200, true);
+    rig.hal.status.set(false);
+    let modem: FakeModem | undefined;
+    let pressed = false;
+    rig.hal.pwrkey.onChange((active) => {
+      if (active) pressed = true;
+      else if (pressed && !modem) {
+        rig.hal.status.set(true);
+        modem = healthyModem(rig).modem;
+      }
+    });
+    rig.sup.start();
+    assert.ok(runUntilState(rig, ModemState.Online, 30000), rig.log.join(" "));
+    assert.ok(!rig.log.some((l) => l === "state:baud-search"));
+    const press = rig.hal.pinLog.find((p) => p.pin === "pwrkey" && p.active)!;
+    assert.ok(press.t <= 200, "pressed right after the power settle time, at " + press.t);
+  });
+});
