@@ -1,0 +1,55 @@
+// The CLI's fault list (`make sim FAULTS=…`) parses into the same fault calls tests use, and the test peer can stop reading.
+import * as assert from "assert";
+import { applyFault, parseFaults } from "../../tools/sim/faults";
+import { TcpPeer } from "../../tools/sim/peers";
+import { ERROR, Host, line, OK } from "./helpers";
+
+describe("sim: fault lists and peers", () => {
+  let h: Host;
+  let peer: TcpPeer | undefined;
+  afterEach(async () => {
+    h.close();
+    if (peer) await peer.close();
+    peer = undefined;
+  });
+
+  it("parses name[:arg][@ms] items and rejects unknown names", () => {
+    h = new Host();
+    assert.deepStrictEqual(parseFaults("sim-busy, netopen-fail:2,drop-network@30000,urc:+CGEV: NW REATTACH"), [
+      { name: "sim-busy", arg: undefined, atMs: undefined },
+      { name: "netopen-fail", arg: "2", atMs: undefined },
+      { name: "drop-network", arg: undefined, atMs: 30000 },
+      { name: "urc", arg: "+CGEV: NW REATTACH", atMs: undefined },
+    ]);
+    assert.throws(() => parseFaults("explode"), /unknown fault 'explode'/);
+    assert.deepStrictEqual(parseFaults(""), []);
+  });
+
+  it("applies parsed faults to the simulator", async () => {
+    h = new Host({ echo: false });
+    for (const f of parseFaults("sim-absent,searching,netopen-fail:1,urc:RING")) applyFault(h.sim.fault, f);
+    assert.strictEqual(await h.settle(10), line("RING"));
+    await h.expect("AT+CPIN?", ERROR);
+    for (const f of parseFaults("sim-ready,home")) applyFault(h.sim.fault, f);
+    assert.strictEqual(await h.settle(10), line("+CPIN: READY"));
+    await h.expect("AT+CREG?", line("+CREG: 0,1") + OK);
+    await h.expect("AT+NETOPEN", OK + line("+NETOPEN: 1"), "+NETOPEN: 1\r\n");
+  });
+
+  it("a peer that stops reading receives nothing until it resumes", async () => {
+    h = new Host({ echo: false });
+    peer = await TcpPeer.listen({ echo: false });
+    await h.expect("AT+NETOPEN", OK + line("+NETOPEN: 0"), "+NETOPEN: 0\r\n");
+    await h.expect(`AT+CIPOPEN=1,"TCP","127.0.0.1",${peer.port}`, OK + line("+CIPOPEN: 1,0"), "+CIPOPEN: 1,0\r\n");
+    await h.until(() => peer!.conns.length === 1);
+    peer.stopReading();
+    h.send("AT+CIPSEND=1,5\r");
+    await h.until("> ");
+    h.send("HELLO");
+    await h.until("+CIPSEND: 1,5,5\r\n");
+    await h.settle(200);
+    assert.strictEqual(peer.all(), "");
+    peer.resumeReading();
+    await h.until(() => peer!.all() === "HELLO");
+  });
+});

@@ -1,0 +1,146 @@
+// The pseudo-terminal: line-rate pacing measured on the wall clock, and the CLI (make sim) answering AT, walking section 4, and leaving nothing behind after SIGINT.
+import * as assert from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as tty from "tty";
+import { SystemClock } from "../../hal/host/system-clock";
+import { A76xxSim } from "../../tools/sim/index";
+import { TcpPeer } from "../../tools/sim/peers";
+import { PtyBridge } from "../../tools/sim/pty";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** A program on the other side of the PTY: opens the path raw, records arrivals with their times. */
+class PtyClient {
+  rx = "";
+  arrivals: Array<{ t: number; n: number }> = [];
+  private fd: number;
+  private rs: tty.ReadStream;
+
+  constructor(p: string) {
+    this.fd = fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    this.rs = new tty.ReadStream(this.fd);
+    this.rs.setRawMode(true);
+    this.rs.on("data", (b: Buffer) => {
+      this.arrivals.push({ t: Number(process.hrtime.bigint()) / 1e6, n: b.length });
+      this.rx += b.toString("latin1");
+    });
+  }
+
+  write(s: string): void {
+    fs.writeSync(this.fd, Buffer.from(s, "latin1"));
+  }
+
+  async until(pred: () => boolean, ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) assert.fail("PTY client timed out; got " + JSON.stringify(this.rx.substr(-300)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async expect(send: string, want: string, ms = 5000): Promise<void> {
+    const from = this.rx.length;
+    this.write(send);
+    await this.until(() => this.rx.length - from >= want.length, ms);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.strictEqual(this.rx.substr(from), want, "answer to " + JSON.stringify(send));
+  }
+
+  close(): void {
+    this.rs.destroy();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+describe("sim: pseudo-terminal", function () {
+  this.timeout(30000);
+  const ptyPath = "/tmp/a76xx-test-" + process.pid;
+  let bridge: PtyBridge | undefined;
+  let sim: A76xxSim | undefined;
+  let client: PtyClient | undefined;
+  let child: ChildProcess | undefined;
+  let peer: TcpPeer | undefined;
+
+  afterEach(async () => {
+    if (client) client.close();
+    if (sim) sim.close();
+    if (bridge) await bridge.close();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await new Promise((r) => child!.once("exit", r));
+    }
+    if (peer) await peer.close();
+    client = undefined;
+    sim = undefined;
+    bridge = undefined;
+    child = undefined;
+    peer = undefined;
+  });
+
+  it("paces bytes towards the host at baud/10 bytes per second (within 2%), measured on the PTY", async () => {
+    const clock = new SystemClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    sim = new A76xxSim({ clock, startPoweredOn: true });
+    sim.attach(bridge.end, undefined, { toHost: bridge.line });
+    client = new PtyClient(ptyPath);
+    const total = 20 * 1024;
+    sim.fault.garbage(total);
+    const c = client;
+    await c.until(() => c.rx.length >= total, 10000);
+    const first = c.arrivals[0];
+    const last = c.arrivals[c.arrivals.length - 1];
+    const rate = ((total - first.n) * 1000) / (last.t - first.t);
+    const want = 115200 / 10;
+    // eslint-disable-next-line no-console
+    console.log(`      measured ${rate.toFixed(1)} B/s over the PTY, nominal ${want} B/s (${(((rate - want) / want) * 100).toFixed(2)}%)`);
+    assert.ok(Math.abs(rate - want) / want < 0.02, "rate " + rate);
+  });
+
+  it("make sim's CLI answers AT, walks section 4 against a local echo server, and leaves no process or link after SIGINT", async () => {
+    peer = await TcpPeer.listen();
+    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/sim/cli.ts", "--pty", ptyPath, "--baud", "115200"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const end = Date.now() + 20000;
+    while (!/socat pid (\d+)/.test(out)) {
+      if (Date.now() > end || child.exitCode !== null) assert.fail("CLI did not start: " + out);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const socatPid = Number(/socat pid (\d+)/.exec(out)![1]);
+    assert.ok(fs.existsSync(ptyPath));
+    client = new PtyClient(ptyPath);
+    await client.expect("AT\r", "AT\r\r\nOK\r\n");
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await client.expect("AT+NETOPEN\r", "\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    await client.expect(`AT+CIPOPEN=1,"TCP","127.0.0.1",${peer.port}\r`, "\r\nOK\r\n\r\n+CIPOPEN: 1,0\r\n");
+    await client.expect("AT+CIPSEND=1,5\r", "\r\n> ");
+    await client.expect("HELLO", `\r\nOK\r\n\r\n+CIPSEND: 1,5,5\r\n\r\n+RECV FROM:127.0.0.1:${peer.port}\r\n+IPD5\r\nHELLO`);
+    await client.expect("AT+CIPCLOSE=1\r", "\r\nOK\r\n\r\n+CIPCLOSE: 1,0\r\n");
+    client.close();
+    client = undefined;
+    // Another program can open the path after the first one closed it.
+    client = new PtyClient(ptyPath);
+    await client.expect("AT\r", "\r\nOK\r\n");
+    client.close();
+    client = undefined;
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child.kill("SIGINT");
+    assert.strictEqual(await exited, 0);
+    assert.ok(!fs.existsSync(ptyPath), "link removed");
+    assert.ok(!alive(socatPid), "socat gone");
+  });
+});
