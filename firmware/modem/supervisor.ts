@@ -198,6 +198,7 @@ export class ModemSupervisor {
   private backoff = 0;
   private resetsInRow = 0;
   private hardReset = false;
+  private keepPowered = false;
   private lastError: ModemError | null = null;
   /** The links were reported lost for the current incident (reset when online again). */
   private linksReported = true;
@@ -261,8 +262,12 @@ export class ModemSupervisor {
     this.push(Ev.Start, 0, undefined);
   }
 
-  /** Close the network and power the module off. */
-  stop(): void {
+  /**
+   * Close the network (AT+NETCLOSE) and power the module off (AT+CPOF, or a long PWRKEY press).
+   * `keepPowered` true leaves the module on (e.g. a host runner on a desk modem without PWRKEY).
+   */
+  stop(keepPowered?: boolean): void {
+    this.keepPowered = keepPowered === true;
     this.push(Ev.Stop, 0, undefined);
   }
 
@@ -1106,6 +1111,11 @@ export class ModemSupervisor {
   private onPoweringOff(ev: Ev, r: AtResult | undefined): void {
     if (ev === Ev.Result && r) {
       if (this.step === 0) {
+        if (this.keepPowered) {
+          this.engine.reset();
+          this.enterState(ModemState.Off);
+          return;
+        }
         this.step = 1;
         this.send(cmd("AT+CPOF", undefined, CMD_MS));
         return;

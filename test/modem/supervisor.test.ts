@@ -371,3 +371,17 @@ describe("modem supervisor with a STATUS pin", () => {
     assert.ok(press.t <= 200, "pressed right after the power settle time, at " + press.t);
   });
 });
+
+describe("modem supervisor stop", () => {
+  it("can close the network and leave the module powered (host runner on a desk modem)", () => {
+    const rig = makeRig({ healthCheckMs: 0 });
+    const { modem, net } = healthyModem(rig);
+    rig.sup.start();
+    assert.ok(runUntilState(rig, ModemState.Online, 10000));
+    rig.sup.stop(true);
+    assert.ok(runUntilState(rig, ModemState.Off, 10000));
+    assert.strictEqual(modem.commands[modem.commands.length - 1], "AT+NETCLOSE");
+    assert.strictEqual(net.open, false);
+    assert.strictEqual(modem.commands.indexOf("AT+CPOF"), -1);
+  });
+});
