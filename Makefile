@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
 
-.PHONY: host-tools all build typecheck bundle check-device size test test-only bench sim demo clean
+.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl clean
 
 all: build
 
@@ -19,14 +19,18 @@ host-tools:
 	  { echo "socat is needed: apt-get install socat" >&2; exit 1; }; }
 
 # Type-check host and device code, bundle the device library, check the bundle, print its size.
-build: $(STAMP) typecheck bundle
+build: $(STAMP) typecheck lib-bundle
 
 typecheck: $(STAMP)
 	$(NODE_BIN)/tsc -p tsconfig.json
 	$(NODE_BIN)/tsc -p tsconfig.device.json
 	$(NODE_BIN)/tsc -p hal/espruino/tsconfig.json
 
+# Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README).
 bundle: $(STAMP)
+	@if [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
+
+lib-bundle: $(STAMP)
 	$(TSNODE) tools/bundle/cli.ts
 
 # The device check on any file: make check-device FILE=some.js
@@ -34,7 +38,7 @@ check-device: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js" >&2; exit 2; }
 	$(TSNODE) tools/check-device/cli.ts $(FILE)
 
-size: $(STAMP) bundle
+size: $(STAMP) lib-bundle
 	$(TSNODE) tools/bundle/size.ts
 
 # The README's test command: build (type-check, bundle, device check) and every test.
@@ -45,13 +49,21 @@ test: build host-tools
 test-only: $(STAMP)
 	$(TSNODE) tools/test/run.ts
 
-bench: $(STAMP) bundle
+bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts
 
 # The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…]
 sim: $(STAMP) host-tools
 	@test -n "$(PTY)" || { echo "usage: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=...]" >&2; exit 2; }
 	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)")
+
+# Upload to a board with the espruino CLI: make flash PORT=/dev/ttyUSB0 BOARD=esp32 [APP=tcp-echo] [APN=…] [ARGS="…"]
+flash: $(STAMP)
+	$(TSNODE) tools/flash/cli.ts flash
+
+# The board's REPL through the espruino CLI: make repl PORT=/dev/ttyUSB0 [BOARD=esp32]
+repl: $(STAMP)
+	$(TSNODE) tools/flash/cli.ts repl
 
 clean:
 	rm -rf dist

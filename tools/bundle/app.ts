@@ -1,0 +1,95 @@
+// Builds a device bundle for one board and one example app: the library, the board's wiring and the app's main().
+//
+// The generated entry creates the Espruino HAL for the board, the modem with the given options and
+// calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
+// every power-up, which is what re-initialises the modem after a reset (save() would restore RAM
+// but not the modem's state).
+import * as esbuild from "esbuild";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "./build";
+import { findBoard } from "../../boards/index";
+import { checkDeviceSource, Finding } from "../check-device/check";
+
+export interface AppBundleOptions {
+  /** Board id from boards/ (esp32, t-a7670, pico, linux). */
+  board: string;
+  /** Example name: examples/<app>.ts. */
+  app: string;
+  /** Serial device path for the Linux board (e.g. /dev/ttyS0, or a simulator PTY). */
+  serial?: string;
+  /** Modem options (apn, dataMode, …) passed to createModem. */
+  modem?: { [key: string]: unknown };
+  /** Arguments for the app's main (host, port, …). */
+  args?: { [key: string]: string };
+  /** Output file; default dist/<app>-<board>.js. */
+  out?: string;
+}
+
+export interface AppBundleResult {
+  outfile: string;
+  bytes: number;
+  findings: Finding[];
+}
+
+/** Example names available under examples/. */
+export function listApps(): string[] {
+  const dir = path.join(ROOT, "examples");
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/** Throws Error with a readable message on an unknown board or app, or a serial path on a board without one. */
+export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
+  const board = findBoard(o.board);
+  if (!board) throw new Error(`unknown board "${o.board}"; boards: esp32, t-a7670, pico, linux`);
+  const apps = listApps();
+  if (apps.indexOf(o.app) < 0) throw new Error(`unknown app "${o.app}"; apps: ${apps.join(", ")}`);
+  if (o.serial && !board.uart.path) throw new Error(`SERIAL= is for the Linux board; ${board.id} wires the modem to Serial${board.uart.port}`);
+  if (o.serial && !/^[A-Za-z0-9_./-]+$/.test(o.serial)) throw new Error(`SERIAL path ${JSON.stringify(o.serial)} has unexpected characters`);
+  const outfile = o.out || path.join(ROOT, "dist", `${o.app}-${board.id}.js`);
+  const config = { board: board.id, serial: o.serial || "", modem: o.modem || {}, args: o.args || {} };
+  const entry = [
+    'import { createEspruinoHal } from "./hal/espruino/index";',
+    'import { findBoard } from "./boards/index";',
+    'import { createModem } from "./firmware/app/index";',
+    `import { main } from "./examples/${o.app}";`,
+    "declare const __A76XX_APP__: { board: string; serial: string; modem: any; args: { [k: string]: string } };",
+    "const cfg = __A76XX_APP__;",
+    "const base = findBoard(cfg.board)!;",
+    "const board = cfg.serial ? Object.assign({}, base, { uart: Object.assign({}, base.uart, { path: cfg.serial }) }) : base;",
+    "main(createModem(createEspruinoHal(board), board, cfg.modem), cfg.args);",
+  ].join("\n");
+  await esbuild.build({
+    stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
+    outfile,
+    bundle: true,
+    format: "iife",
+    target: "es2015",
+    platform: "neutral",
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    define: { __A76XX_APP__: JSON.stringify(config) },
+    logLevel: "warning",
+  });
+  const code = fs.readFileSync(outfile, "utf8");
+  return { outfile, bytes: Buffer.byteLength(code), findings: checkDeviceSource(code) };
+}
+
+/** `KEY=value KEY2=value2` → object (for ARGS= and MODEM= on the make command line). */
+export function parsePairs(s: string | undefined): { [k: string]: string } {
+  const out: { [k: string]: string } = {};
+  if (!s) return out;
+  for (const part of s.split(/\s+/)) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new Error(`expected key=value, got "${part}"`);
+    out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
