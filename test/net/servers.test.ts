@@ -1,0 +1,83 @@
+// Servers: AT+SERVERSTART/STOP, +CLIENT hand-over, allowlist closing and counting, the 4-server limit.
+import * as assert from "assert";
+import { bytes, makeRig, SrvOwner } from "./rig";
+
+describe("net: servers", () => {
+  it("starts a server, hands a +CLIENT link to its owner, exchanges data and stops", () => {
+    const rig = makeRig();
+    const s = new SrvOwner(rig);
+    const idx = rig.table.listen(8080, s, undefined);
+    assert.strictEqual(idx, 0);
+    rig.run(50);
+    assert.deepStrictEqual(s.log, ["listening"]);
+    assert.ok(rig.modem.commands.indexOf("AT+SERVERSTART=8080,0") >= 0);
+    rig.modem.acceptClient(3, 0, "192.168.1.5", 57202);
+    rig.modem.peerSend(3, "hi there");
+    rig.run(100);
+    assert.deepStrictEqual(s.log, ["listening", "client 3 192.168.1.5:57202"]);
+    const c = s.clients[0];
+    assert.strictEqual(c.data, "hi there");
+    rig.table.write(3, c, bytes(3000, 4), "", 0);
+    rig.run(300);
+    assert.strictEqual(rig.modem.links[3].sent, bytes(3000, 4));
+    rig.table.closeServer(0, s);
+    rig.run(50);
+    assert.ok(rig.modem.commands.indexOf("AT+SERVERSTOP=0") >= 0);
+    assert.deepStrictEqual(s.closes, ["local"]);
+    assert.strictEqual(rig.table.status(3).state, "open", "accepted links outlive their server");
+  });
+
+  it("closes a client that is not on the allowlist at once and counts it; admitted ones pass", () => {
+    const rig = makeRig();
+    const s = new SrvOwner(rig);
+    rig.table.listen(9000, s, ["10.0.0.7"]);
+    rig.run(50);
+    rig.modem.acceptClient(0, 0, "10.6.6.6", 4000);
+    rig.run(50);
+    assert.ok(rig.modem.commands.indexOf("AT+CIPCLOSE=0") >= 0, "closed at once");
+    assert.strictEqual(rig.modem.links[0].open, false);
+    assert.deepStrictEqual(s.rejected, ["10.6.6.6:4000"]);
+    assert.strictEqual(rig.table.stats.rejectedClients, 1);
+    assert.strictEqual(rig.table.servers[0].rejected, 1);
+    assert.deepStrictEqual(s.clients, [], "the application never sees it");
+    rig.modem.acceptClient(1, 0, "10.0.0.7", 4001);
+    rig.run(50);
+    assert.strictEqual(s.clients.length, 1);
+    assert.strictEqual(rig.table.servers[0].accepted, 1);
+  });
+
+  it("runs 4 servers with clients each and refuses a fifth with no-server before any byte is sent", () => {
+    const rig = makeRig();
+    const owners: SrvOwner[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = new SrvOwner(rig);
+      assert.strictEqual(rig.table.listen(8000 + i, s, undefined), i);
+      owners.push(s);
+    }
+    rig.run(100);
+    for (let i = 0; i < 4; i++) rig.modem.acceptClient(i, i, "10.0.0." + (i + 1), 5000 + i);
+    rig.run(100);
+    for (let i = 0; i < 4; i++) {
+      assert.deepStrictEqual(owners[i].log, ["listening", "client " + i + " 10.0.0." + (i + 1) + ":" + (5000 + i)]);
+      rig.modem.peerSend(i, "to " + i);
+    }
+    rig.run(100);
+    for (let i = 0; i < 4; i++) assert.strictEqual(owners[i].clients[0].data, "to " + i);
+    const before = rig.hal.wire.hostLog.length;
+    const r = rig.table.listen(8100, new SrvOwner(rig), undefined);
+    assert.strictEqual(typeof r === "object" && r.kind, "no-server");
+    rig.run(50);
+    assert.strictEqual(rig.hal.wire.hostLog.length, before);
+  });
+
+  it("reports a refused AT+SERVERSTART with the modem's error and closes the server", () => {
+    const rig = makeRig();
+    rig.modem.servers[0] = { port: 1 };
+    const s = new SrvOwner(rig);
+    rig.table.listen(8080, s, undefined);
+    rig.run(50);
+    assert.deepStrictEqual(s.log, ["error ip", "close error"]);
+    assert.strictEqual(s.errors[0].code, 20);
+    assert.ok(/already listening/.test(s.errors[0].text));
+  });
+});
