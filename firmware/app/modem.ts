@@ -30,6 +30,7 @@ import { SocketTableOptions, socketOptionsWithDefaults } from "../net/options";
 import { LinkStatus, SocketTable, TableStats, LINKS } from "../net/table";
 import { SERVER_STATE_NAMES } from "../net/servers";
 import { Emitter } from "./emitter";
+import { atCommand, diagnose, DiagnoseOptions, DiagnoseResult, passthrough, printStatus } from "./bringup";
 import { ListenOptions, Server, Socket, SocketContext, UdpSocket } from "./sockets";
 
 /**
@@ -179,9 +180,12 @@ export class Modem extends Emitter {
     this.supervisor.start();
   }
 
-  /** Close every socket (reason "stop"), close the network and power the module off. */
-  stop(): void {
-    this.supervisor.stop();
+  /**
+   * Close every socket (reason "stop"), close the network and power the module off; with
+   * `keepPowered` the module stays on (a desk modem whose PWRKEY is not wired).
+   */
+  stop(keepPowered?: boolean): void {
+    this.supervisor.stop(keepPowered);
   }
 
   isOnline(): boolean {
@@ -256,6 +260,37 @@ export class Modem extends Emitter {
   /** Resolve a host name through the modem (cached). */
   resolve(host: string, done: (err: ModemError | null, ip: string) => void): void {
     this.resolver.resolve(host, done);
+  }
+
+  // ---- bring-up helpers for the REPL (firmware/app/bringup.ts); they print through hal.log ----
+
+  private print(): (line: string) => void {
+    const log = this.hal.log;
+    return log ? log : function (): void {};
+  }
+
+  /**
+   * One-call diagnosis, printing each step with PASS/FAIL/SKIP: module answering (and at which baud),
+   * SIM, signal in dBm, registration, APN, NETOPEN, IP address, a DNS lookup and, with {host, port},
+   * a TCP round trip. Starts the modem when it is off.
+   */
+  diagnose(opts?: DiagnoseOptions, done?: (r: DiagnoseResult) => void): void {
+    diagnose(this, opts || {}, this.print(), done);
+  }
+
+  /** A raw AT command (printable, without CR), its answer printed: `modem.at("AT+CSQ")`. */
+  at(request: string, done?: (ok: boolean, lines: string[]) => void): void {
+    atCommand(this, request, this.print(), done);
+  }
+
+  /** Bridge the REPL console to the modem's UART until `escape` (default Ctrl+]). */
+  passthrough(escape?: string, done?: () => void): void {
+    passthrough(this, this.hal.console, escape, this.print(), done);
+  }
+
+  /** Print the supervisor's and the socket table's status and counters. */
+  printStatus(): void {
+    printStatus(this, this.print());
   }
 }
 

@@ -46,6 +46,19 @@ export interface ByteCodec {
   fromBytes(bytes: Uint8Array, start: number, end: number): string;
 }
 
+/**
+ * The REPL console, for the bring-up passthrough: while taken, keystrokes go to the handler instead
+ * of the interpreter and `write` sends raw bytes to the user's terminal.
+ */
+export interface ConsolePort {
+  /** Route console input to `handler` (8-bit strings) until release(). */
+  take(handler: (chunk: string) => void): void;
+  /** Give the console back to the REPL. */
+  release(): void;
+  /** Raw bytes to the user's terminal. */
+  write(data: string): void;
+}
+
 /** Everything a runtime hands to the firmware. Optional pins are absent when the board lacks them. */
 export interface Hal {
   uart: Uart;
@@ -57,4 +70,8 @@ export interface Hal {
   powerEnable?: OutputPin;
   status?: InputPin;
   ri?: InputPin;
+  /** The REPL console, where the runtime has one (passthrough needs it). */
+  console?: ConsolePort;
+  /** Prints one line for a person (console.log on Espruino and Node); the bring-up helpers use it. */
+  log?: (line: string) => void;
 }

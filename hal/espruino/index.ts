@@ -1,6 +1,6 @@
 // The Espruino HAL: the only code that touches Espruino's SerialN, pins, watches, timers and E.*.
 import { BoardDef, PinWiring } from "../../firmware/core/board";
-import { ByteCodec, Clock, Hal, InputPin, OutputPin, TimerHandle, Uart } from "../../firmware/core/hal";
+import { ByteCodec, Clock, ConsolePort, Hal, InputPin, OutputPin, TimerHandle, Uart } from "../../firmware/core/hal";
 
 /** The SerialN object for port 1..6, or undefined when this build has no such port. */
 function serialPort(port: number): Serial | undefined {
@@ -107,12 +107,52 @@ function uartFor(board: BoardDef): Uart {
   };
 }
 
+/** The device the REPL console is on now (USB, SerialN or Telnet), or undefined. */
+function consoleDevice(): Serial | undefined {
+  const name = E.getConsole();
+  if (name === "USB") return typeof USB !== "undefined" ? USB : undefined;
+  if (name === "Telnet") return typeof Telnet !== "undefined" ? Telnet : undefined;
+  if (name && name.substr(0, 6) === "Serial") return serialPort(parseInt(name.substr(6), 10));
+  return undefined;
+}
+
+/**
+ * The REPL console for the passthrough: while taken, the interpreter's console moves to LoopbackA
+ * (so it stops reading keystrokes) and the console device's input goes to the handler.
+ */
+const espruinoConsole: ConsolePort = (function (): ConsolePort {
+  let dev: Serial | undefined = undefined;
+  return {
+    take(handler: (chunk: string) => void): void {
+      dev = consoleDevice();
+      if (!dev) return;
+      LoopbackA.setConsole(true);
+      dev.on("data", handler);
+    },
+    release(): void {
+      if (!dev) return;
+      dev.removeAllListeners("data");
+      dev.setConsole(false);
+      dev = undefined;
+    },
+    write(data: string): void {
+      if (dev) dev.write(data);
+    },
+  };
+})();
+
 /**
  * Build the HAL for `board` on Espruino. Pins are created but not driven: the modem driver decides
  * when to write them. Throws Error on a board that names a serial port this build lacks.
  */
 export function createEspruinoHal(board: BoardDef): Hal {
-  const hal: Hal = { uart: uartFor(board), clock: espruinoClock, codec: espruinoCodec };
+  const hal: Hal = {
+    uart: uartFor(board),
+    clock: espruinoClock,
+    codec: espruinoCodec,
+    console: espruinoConsole,
+    log: (line: string) => console.log(line),
+  };
   if (board.pwrkey) hal.pwrkey = outputPin(board.pwrkey);
   if (board.dtr) hal.dtr = outputPin(board.dtr);
   if (board.reset) hal.reset = outputPin(board.reset);
