@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
 
-.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl clean
+.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean
 
 all: build
 
@@ -56,6 +56,11 @@ bench: $(STAMP) lib-bundle
 sim: $(STAMP) host-tools
 	@test -n "$(PTY)" || { echo "usage: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=...]" >&2; exit 2; }
 	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)")
+
+# The firmware and an example app on Node against a real serial port or the simulator's PTY:
+# make host PORT=/tmp/a76xx [APP=echo-check] [BAUD=115200] [APN=…] [MODE=…] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]
+host: $(STAMP)
+	$(TSNODE) tools/host/run.ts
 
 # Upload to a board with the espruino CLI: make flash PORT=/dev/ttyUSB0 BOARD=esp32 [APP=tcp-echo] [APN=…] [ARGS="…"]
 flash: $(STAMP)

@@ -21,6 +21,8 @@ export interface EspruinoFakes {
   pinWrites: Array<{ t: number; pin: string; value: number }>;
   /** Runtime timers armed (setTimeout) and not yet run or cleared. */
   pendingTimers(): number;
+  /** Lines printed with console.log. */
+  printed: string[];
 }
 
 /**
@@ -86,6 +88,22 @@ export function createEspruinoContext(clock: VirtualClock, wires: { [serial: str
       return Buffer.from(u8.buffer, u8.byteOffset, u8.length).toString("latin1");
     },
   };
+  const printed: string[] = [];
+  sandbox.console = { log: (...a: unknown[]) => printed.push(a.map(String).join(" ")) };
+  sandbox.setInterval = (fn: () => void, ms: number) => {
+    const tick = () => {
+      handle.h = clock.setTimeout(tick, ms);
+      fn();
+    };
+    const handle = { h: clock.setTimeout(tick, ms) as unknown };
+    timers.add(handle);
+    return handle;
+  };
+  sandbox.clearInterval = (h: { h: unknown }) => {
+    if (!h) return;
+    timers.delete(h);
+    clock.clearTimeout(h.h);
+  };
   const context = vm.createContext(sandbox);
-  return { context, clock, serialCalls, pinWrites, pendingTimers: () => timers.size };
+  return { context, clock, serialCalls, pinWrites, pendingTimers: () => timers.size, printed };
 }

@@ -1,0 +1,16 @@
+// Example: the bring-up diagnosis (power, SIM, signal, registration, APN, NETOPEN, IP, DNS, TCP round trip), printed step by step.
+//
+// Usage: make host PORT=/dev/ttyUSB0 APP=diagnose APN=internet ARGS="host=example.com port=80"
+//        make flash PORT=/dev/ttyUSB0 BOARD=t-a7670 APP=diagnose APN=internet
+// Args: host, port (TCP round trip; skipped without them), send (bytes to send after connecting).
+import { Modem } from "../firmware/app/index";
+
+export function main(modem: Modem, args: { [k: string]: string }, done?: (ok: boolean, summary: string) => void): void {
+  const opts: { host?: string; port?: number; send?: string } = {};
+  if (args.host) opts.host = args.host;
+  if (args.port) opts.port = parseInt(args.port, 10);
+  if (args.send) opts.send = args.send;
+  modem.diagnose(opts, (r) => {
+    if (done) done(r.failed === 0, r.passed + " passed, " + r.failed + " failed, " + r.skipped + " skipped");
+  });
+}
