@@ -5,30 +5,29 @@
 // exports through getters created in a `for (let k …)` loop, which Espruino runs with one shared `k`
 // (every getter would return the last export). The bundle's banner declares `var A76XX`; the footer
 // copies it onto `exports` when loaded as a module (Storage file or Modules.addCached).
-import { createEspruinoHal, espruinoClock, espruinoCodec } from "./index";
+import { createEspruinoHal } from "./index";
 import { boards, findBoard } from "../../boards/index";
-import { ByteRing } from "../../firmware/core/ring";
-import { Scheduler, defaultSchedulerOptions } from "../../firmware/core/scheduler";
-import { AtEngine, defaultAtEngineOptions } from "../../firmware/at/engine";
-import { ModemSupervisor } from "../../firmware/modem/supervisor";
-import { validateModemOptions, withDefaults } from "../../firmware/modem/options";
+import { BoardDef } from "../../firmware/core/board";
+import { createModem, CreateOptions, Modem } from "../../firmware/app/index";
 
 declare var A76XX: unknown;
+
+/**
+ * The usual start: the modem on board `boardId` (esp32, t-a7670, pico, linux) with `options`
+ * (apn, dataMode, …). Throws Error on an unknown board id (a programmer error at the REPL).
+ */
+function setup(boardId: string, options?: CreateOptions): Modem {
+  const board = findBoard(boardId) as BoardDef;
+  if (!board) throw new Error("a76xx: unknown board " + boardId);
+  return createModem(createEspruinoHal(board), board, options);
+}
 
 A76XX = {
   /** Library version (semver). */
   version: "0.1.0",
+  setup: setup,
+  createModem: createModem,
   createEspruinoHal: createEspruinoHal,
-  espruinoClock: espruinoClock,
-  espruinoCodec: espruinoCodec,
   boards: boards,
   findBoard: findBoard,
-  ByteRing: ByteRing,
-  Scheduler: Scheduler,
-  defaultSchedulerOptions: defaultSchedulerOptions,
-  AtEngine: AtEngine,
-  defaultAtEngineOptions: defaultAtEngineOptions,
-  ModemSupervisor: ModemSupervisor,
-  modemOptions: withDefaults,
-  validateModemOptions: validateModemOptions,
 };

@@ -7,9 +7,24 @@ import { bundle, ROOT } from "../../tools/bundle/build";
 import { SimUart } from "../../hal/host/sim-uart";
 import { VirtualClock } from "../../hal/host/virtual-clock";
 import { checkDeviceSource } from "../../tools/check-device/check";
+import { A76xxSim } from "../../tools/sim/index";
 import { createEspruinoContext, FakeSerialCall } from "../support/espruino-fakes";
 
 const DIST = path.join(ROOT, "dist/a76xx.js");
+
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const name of fs.readdirSync(d)) {
+      const full = path.join(d, name);
+      const st = fs.statSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (st.mtimeMs > newest) newest = st.mtimeMs;
+    }
+  };
+  for (const d of dirs) walk(path.join(ROOT, d));
+  return newest;
+}
 
 // The library's surface as seen from device code (loosely typed: it comes from another realm).
 interface Lib {
@@ -20,15 +35,12 @@ interface Lib {
     clock: { now(): number };
     pwrkey?: { write(a: boolean): void };
   };
-  ByteRing: new (cap: number, codec: unknown) => { write(s: string): number; indexOf(p: string, f: number): number; read(n: number): string };
-  Scheduler: new (clock: unknown, opts: unknown) => { post(t: () => void): void; setTimer(ms: number, f: () => void): number };
-  defaultSchedulerOptions: unknown;
-  espruinoCodec: unknown;
-  AtEngine: new (uart: unknown, codec: unknown, sched: unknown, opts: unknown, listener: unknown) => {
+  setup(boardId: string, options: unknown): {
     start(): void;
-    submit(cmd: unknown, done: (r: { error: unknown; lines: string[] }) => void): boolean;
+    isOnline(): boolean;
+    at(cmd: string, done: (ok: boolean, lines: string[]) => void): void;
+    status(): { state: string; ip: string };
   };
-  defaultAtEngineOptions: unknown;
 }
 
 describe("device bundle dist/a76xx.js", () => {
@@ -36,7 +48,10 @@ describe("device bundle dist/a76xx.js", () => {
 
   before(async function () {
     this.timeout(60000);
-    if (!fs.existsSync(DIST)) await bundle("hal/espruino/bundle-entry.ts", DIST, true);
+    // `make test` builds the bundle first; run alone, rebuild it when a device source is newer.
+    if (!fs.existsSync(DIST) || newestSource(["firmware", "hal/espruino", "boards"]) > fs.statSync(DIST).mtimeMs) {
+      await bundle("hal/espruino/bundle-entry.ts", DIST, true);
+    }
     code = fs.readFileSync(DIST, "utf8");
   });
 
@@ -99,53 +114,26 @@ describe("device bundle dist/a76xx.js", () => {
     assert.strictEqual(atModem.join(""), "AT\r");
     assert.strictEqual(received.join(""), "\r\nOK\r\n");
 
-    // The bundle's own ring and codec handle what arrived.
-    const ring = new lib.ByteRing(64, lib.espruinoCodec);
-    ring.write(received.join(""));
-    assert.strictEqual(ring.indexOf("OK", 0), 2);
   });
 
-  it("runs the bundle's scheduler on the runtime's setTimeout/getTime and presses PWRKEY on the board pin", () => {
-    const { fakes, lib, clock } = load(true);
-    const hal = lib.createEspruinoHal(lib.findBoard("esp32"));
-    const sched = new lib.Scheduler(hal.clock, lib.defaultSchedulerOptions);
-    const fired: number[] = [];
-    hal.pwrkey!.write(true);
-    sched.setTimer(100, () => {
-      hal.pwrkey!.write(false);
-      fired.push(clock.now());
-    });
-    clock.advance(150);
-    assert.deepStrictEqual(fired, [100]);
-    assert.deepStrictEqual(fakes.pinWrites, [
-      { t: 0, pin: "D4", value: 1 },
-      { t: 100, pin: "D4", value: 0 },
-    ]);
-    assert.strictEqual(fakes.pendingTimers(), 0);
-  });
-
-  it("runs an AT command through the bundle's own AT engine on the board's UART", () => {
-    const { lib, wire, clock, fakes } = load(true);
-    const hal = lib.createEspruinoHal(lib.findBoard("esp32"));
-    const sched = new lib.Scheduler(hal.clock, lib.defaultSchedulerOptions);
-    const engine = new lib.AtEngine(hal.uart, (hal as unknown as { codec: unknown }).codec, sched, lib.defaultAtEngineOptions, {});
-    engine.start();
-    hal.uart.setup(115200);
-    let rx = "";
-    wire.modem.onData((c) => {
-      rx += c;
-      if (rx.indexOf("AT+CSQ\r") >= 0) {
-        rx = "";
-        // Echo on, a URC in the middle, then the answer in one burst.
-        wire.modem.write("AT+CSQ\r\r\n+CGEV: ME PDN ACT 1\r\n\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
-      }
-    });
-    const results: Array<{ error: unknown; lines: string[] }> = [];
-    assert.ok(engine.submit({ request: "AT+CSQ", matches: ["+CSQ:"], timeoutMs: 1000 }, (r) => results.push(r)));
-    clock.advance(100);
-    assert.strictEqual(results.length, 1);
-    assert.strictEqual(results[0].error, null);
-    assert.strictEqual(JSON.stringify(results[0].lines), JSON.stringify(["+CSQ: 21,99"]));
-    assert.strictEqual(fakes.serialCalls["Serial2"].filter((c) => c.method === "write").length, 1);
+  it("brings the simulated modem online through A76XX.setup() on the board's serial port and runs an AT command", () => {
+    const { lib, wire, clock, fakes } = load(false);
+    const sim = new A76xxSim({ clock, startPoweredOn: true });
+    sim.attach(wire.modem, {}, { toHost: wire.toHost });
+    try {
+      const modem = lib.setup("esp32", { apn: "internet", healthCheckMs: 0 });
+      assert.deepStrictEqual(fakes.serialCalls["Serial2"], [], "setup() alone must not touch the UART");
+      modem.start();
+      assert.ok(clock.runUntil(() => modem.isOnline(), 60000), modem.status().state);
+      assert.strictEqual(modem.status().ip, "10.148.0.17");
+      let answer: { ok: boolean; lines: string[] } | undefined;
+      modem.at("AT+CSQ", (ok, lines) => (answer = { ok, lines }));
+      assert.ok(clock.runUntil(() => answer !== undefined, 5000));
+      assert.strictEqual(JSON.stringify(answer), JSON.stringify({ ok: true, lines: ["+CSQ: 23,99"] }));
+      // The PWRKEY was never pressed: the module answered the first probe.
+      assert.deepStrictEqual(fakes.pinWrites.filter((p) => p.pin === "D4" && p.value === 1), []);
+    } finally {
+      sim.close();
+    }
   });
 });

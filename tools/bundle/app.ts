@@ -1,7 +1,7 @@
 // Builds a device bundle for one board and one example app: the library, the board's wiring and the app's main().
 //
-// The generated entry creates the Espruino HAL for the board, the modem with the given options and
-// calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
+// The generated entry creates the Espruino HAL for the board, the modem with the given options (also
+// the global `modem`, for the REPL's bring-up helpers) and calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
 // every power-up, which is what re-initialises the modem after a reset (save() would restore RAM
 // but not the modem's state).
 import * as esbuild from "esbuild";
@@ -62,7 +62,10 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     "const cfg = __A76XX_APP__;",
     "const base = findBoard(cfg.board)!;",
     "const board = cfg.serial ? Object.assign({}, base, { uart: Object.assign({}, base.uart, { path: cfg.serial }) }) : base;",
-    "main(createModem(createEspruinoHal(board), board, cfg.modem), cfg.args);",
+    "declare var modem: unknown;",
+    "const m = createModem(createEspruinoHal(board), board, cfg.modem);",
+    "modem = m;",
+    "main(m, cfg.args);",
   ].join("\n");
   await esbuild.build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
@@ -75,6 +78,8 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     legalComments: "none",
     charset: "utf8",
     define: { __A76XX_APP__: JSON.stringify(config) },
+    // The modem is a global for the REPL: modem.diagnose(), modem.at("AT+CSQ"), modem.printStatus().
+    banner: { js: "var modem;" },
     logLevel: "warning",
   });
   const code = fs.readFileSync(outfile, "utf8");
