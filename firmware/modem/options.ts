@@ -16,6 +16,8 @@ export interface ModemOptions {
   /** SIM PIN, sent only when the SIM asks for it; "" = none (a locked SIM is then an error). */
   pin: string;
   dataMode: DataMode;
+  /** Transparent mode leaves data mode by dropping DTR (sets AT&D1; needs a DTR pin) instead of `+++`. */
+  escapeWithDtr: boolean;
   /** UART rate to use (the board's default when 0). */
   baud: number;
   /** Rates probed when the module does not answer at `baud`, in order. */
@@ -45,7 +47,7 @@ export interface ModemOptions {
   maxNetRetries: number;
   /** Module resets in a row (without reaching online) before the supervisor gives up. */
   maxResets: number;
-  /** Period of the online health check (AT+CSQ), ms; 0 = none. */
+  /** Period of the online health check (AT+CSQ), ms; 0 = none. Not run in transparent mode (it would cost a +++/ATO cycle). */
   healthCheckMs: number;
 }
 
@@ -56,6 +58,7 @@ export const defaultModemOptions: ModemOptions = {
   authType: 1,
   pin: "",
   dataMode: "buffer",
+  escapeWithDtr: false,
   baud: 0,
   searchBauds: [115200, 9600, 57600, 38400, 19200, 230400, 460800, 921600],
   switchBaud: true,

@@ -869,6 +869,16 @@ export class ModemSupervisor {
         this.send(cmd("AT+CIPSRIP=1", undefined, CMD_MS));
         return;
       case 7:
+        if (this.opts.escapeWithDtr) {
+          // Dropping DTR leaves data mode only with AT&D1.
+          this.step = 11;
+          this.send(cmd("AT&D1", undefined, CMD_MS));
+          return;
+        }
+        this.step = 8;
+        this.sendNetOpen();
+        return;
+      case 11:
         this.step = 8;
         this.sendNetOpen();
         return;
@@ -930,7 +940,12 @@ export class ModemSupervisor {
     this.tell((l) => {
       if (l.online) l.online(ip);
     });
-    if (this.opts.healthCheckMs > 0) this.arm(this.opts.healthCheckMs);
+    if (this.healthChecks()) this.arm(this.opts.healthCheckMs);
+  }
+
+  /** The periodic AT+CSQ runs except in transparent mode, where each command costs a +++/ATO cycle. */
+  private healthChecks(): boolean {
+    return this.opts.healthCheckMs > 0 && this.opts.dataMode !== "transparent";
   }
 
   private onOnline(ev: Ev, r: AtResult | undefined): void {
@@ -969,7 +984,7 @@ export class ModemSupervisor {
           this.readSignal(r);
         }
         this.step = 0;
-        if (this.opts.healthCheckMs > 0) this.arm(this.opts.healthCheckMs);
+        if (this.healthChecks()) this.arm(this.opts.healthCheckMs);
         return;
     }
   }

@@ -385,3 +385,31 @@ describe("modem supervisor stop", () => {
     assert.strictEqual(modem.commands.indexOf("AT+CPOF"), -1);
   });
 });
+
+describe("modem supervisor data-mode settings", () => {
+  it("sets AT&D1 before NETOPEN when transparent mode leaves data mode with DTR", () => {
+    const rig = makeRig({ dataMode: "transparent", escapeWithDtr: true, healthCheckMs: 0 });
+    const { modem } = healthyModem(rig, { "AT&D1": OK });
+    rig.sup.start();
+    assert.ok(runUntilState(rig, ModemState.Online, 10000));
+    const i = modem.commands.indexOf("AT&D1");
+    assert.ok(i > 0 && i < modem.commands.indexOf("AT+NETOPEN"), modem.commands.join(" "));
+  });
+
+  it("runs no periodic health check in transparent mode (it would interrupt the data stream)", () => {
+    const rig = makeRig({ dataMode: "transparent", healthCheckMs: 1000 });
+    const { modem } = healthyModem(rig);
+    rig.sup.start();
+    assert.ok(runUntilState(rig, ModemState.Online, 10000));
+    const n = modem.commands.length;
+    rig.hal.clock.advance(10000);
+    assert.strictEqual(modem.commands.length, n);
+    const buffer = makeRig({ dataMode: "buffer", healthCheckMs: 1000 });
+    const b = healthyModem(buffer).modem;
+    buffer.sup.start();
+    assert.ok(runUntilState(buffer, ModemState.Online, 10000));
+    const m = b.commands.length;
+    buffer.hal.clock.advance(10000);
+    assert.ok(b.commands.length - m >= 9, "AT+CSQ about every second in buffer mode");
+  });
+});
