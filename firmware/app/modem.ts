@@ -143,6 +143,9 @@ export class Modem extends Emitter {
         resolve(host: string, done: (err: ModemError | null, ip: string) => void): void {
           self.resolver.resolve(host, done);
         },
+        baud(): number {
+          return self.supervisor.currentBaud() || board.uart.baud;
+        },
         networkError(): void {
           self.supervisor.noteNetworkError();
         },

@@ -141,6 +141,10 @@ export class AtEngine {
   private curAsyncErr: AtError | null = null;
   private curPromptSent = false;
   private syncSeen = false;
+  /** Probes sent in the current resynchronisation whose answer has not been drained yet. */
+  private syncOutstanding = 0;
+  /** A probe was answered; waiting for the answers of the earlier ones. */
+  private syncDraining = false;
   /** The command that timed out was still waiting for its prompt: cancel a late prompt with ESC first. */
   private syncEsc = false;
 
@@ -295,6 +299,8 @@ export class AtEngine {
     this.gen++;
     this.parser.reset();
     this.consecutiveTimeouts = 0;
+    this.syncOutstanding = 0;
+    this.syncDraining = false;
     const cur = this.cur;
     const curDone = this.curDone;
     this.cur = undefined;
@@ -399,6 +405,10 @@ export class AtEngine {
 
   private startSync(): void {
     this.stats.resyncs++;
+    if (this.phase !== SYNC) this.syncOutstanding = 0;
+    // A probe that timed out may still be answered: count every probe of this resynchronisation so
+    // that each answer is drained here and none can complete the next command.
+    this.syncOutstanding++;
     this.phase = SYNC;
     this.syncSeen = false;
     this.parser.armPrompt(false);
@@ -436,6 +446,14 @@ export class AtEngine {
   private onTimer(g: number): void {
     if (g !== this.gen) return; // the command or probe it guarded already ended
     this.timer = 0;
+    if (this.phase === SYNC && this.syncDraining) {
+      // The modem answered a probe; the answers of the earlier ones never came. Go on.
+      this.syncDraining = false;
+      this.syncOutstanding = 0;
+      this.phase = IDLE;
+      this.schedulePump();
+      return;
+    }
     this.stats.timeouts++;
     this.consecutiveTimeouts++;
     const n = this.consecutiveTimeouts;
@@ -537,6 +555,15 @@ export class AtEngine {
         this.sched.clearTimer(this.timer);
         this.timer = 0;
         this.gen++;
+        this.syncSeen = false;
+        this.syncOutstanding--;
+        if (this.syncOutstanding > 0) {
+          // Earlier probes' answers are still on their way: wait for them (or one probe deadline).
+          this.syncDraining = true;
+          this.arm(this.options.syncTimeoutMs);
+          return;
+        }
+        this.syncDraining = false;
         this.phase = IDLE;
         this.schedulePump();
       } else {

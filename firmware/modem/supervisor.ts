@@ -285,6 +285,11 @@ export class ModemSupervisor {
     this.push(Ev.NetLost, 0, undefined);
   }
 
+  /** The UART rate in use now (0 before start). */
+  currentBaud(): number {
+    return this.baud;
+  }
+
   getState(): ModemState {
     return this.state;
   }

@@ -7,7 +7,7 @@
 // ring is full nothing is read: the module (and TCP flow control behind it) keeps the rest, and
 // the application's read() re-opens the window. Never asks more than the module holds (that can
 // freeze a real A76XX) and never reads a link that is not open (section 9).
-import { AtCommand, AtResult, cipRxGet } from "../at/command";
+import { AT_TIMEOUTS, AtCommand, AtResult, cipRxGet } from "../at/command";
 import { Link, L_FREE, L_OPEN } from "./link";
 import type { SocketTable } from "./table";
 
@@ -41,7 +41,10 @@ export class BufferRx {
       if (n > t.options.readChunkBytes) n = t.options.readChunkBytes;
       if (n <= 0) return false; // ring full: wait for the application
       t.stats.reads++;
-      return this.submit(link, cipRxGet(2, link.index, n), (r) => {
+      const read = cipRxGet(2, link.index, n);
+      // The answer takes (n + header) bytes × 10 bits on the wire: 3 s for 1500 bytes at 4800 baud.
+      read.timeoutMs = AT_TIMEOUTS.short + Math.ceil(((n + 64) * 20000) / t.hooks.baud());
+      return this.submit(link, read, (r) => {
         if (r.error) {
           // "+IP ERROR: No data" (22): the count was stale; anything else: forget the count and ask again.
           link.rxKnown = 0;
@@ -54,12 +57,16 @@ export class BufferRx {
       const prefix = "+CIPRXGET: 4," + link.index + ",";
       return this.submit(link, cipRxGet(4, link.index, 0), (r) => {
         if (r.error) return;
+        let answered = false;
         for (let i = 0; i < r.lines.length; i++) {
           if (r.lines[i].substr(0, prefix.length) === prefix) {
             const n = parseInt(r.lines[i].substr(prefix.length), 10);
             if (n >= 0) link.rxKnown = n;
+            answered = true;
           }
         }
+        // An OK without the count line answered something else: the notice still stands, ask again.
+        if (!answered) link.rxNotified = true;
       });
     }
     return false;

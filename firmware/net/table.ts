@@ -54,6 +54,8 @@ export interface TableHooks {
   resolve(host: string, done: (err: ModemError | null, ip: string) => void): void;
   /** A send failed with `+CIPERROR: 4` (PDN lost): the supervisor recovers the network. */
   networkError(): void;
+  /** The UART's bit rate now (read deadlines grow with the time the bytes take on the wire). */
+  baud(): number;
 }
 
 /** A snapshot of one link, for status(). */

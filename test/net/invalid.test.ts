@@ -78,7 +78,7 @@ describe("net: invalid inputs", () => {
   it("throws RangeError for nonsense sizes (programmer error)", () => {
     const rig = makeRig();
     for (const bad of [{ rxRingBytes: 10 }, { sendChunkBytes: 1501 }, { readChunkBytes: 0 }, { txQueueSlots: 0.5 }, { escapeGuardMs: 500 }]) {
-      assert.throws(() => new SocketTable(rig.engine, rig.hal.uart, rig.hal.codec, rig.sched, socketOptionsWithDefaults(bad), { resolve() {}, networkError() {} }, undefined), RangeError, JSON.stringify(bad));
+      assert.throws(() => new SocketTable(rig.engine, rig.hal.uart, rig.hal.codec, rig.sched, socketOptionsWithDefaults(bad), { resolve() {}, networkError() {}, baud: () => 115200 }, undefined), RangeError, JSON.stringify(bad));
     }
   });
 });

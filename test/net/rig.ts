@@ -67,6 +67,9 @@ export function makeRig(o?: RigOptions): Rig {
     networkError() {
       rig.networkErrors++;
     },
+    baud() {
+      return opts.baud || 921600;
+    },
   };
   const so = socketOptionsWithDefaults(Object.assign({ dataMode: mode }, opts.socket || {}));
   table = new SocketTable(engine, hal.uart, hal.codec, sched, so, hooks, hal.dtr);
