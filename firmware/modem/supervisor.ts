@@ -199,6 +199,8 @@ export class ModemSupervisor {
   private resetsInRow = 0;
   private hardReset = false;
   private keepPowered = false;
+  /** The engine's echo count once ATE0 had taken effect (a reboot turns echo back on). */
+  private echoMark = 0;
   private lastError: ModemError | null = null;
   /** The links were reported lost for the current incident (reset when online again). */
   private linksReported = true;
@@ -370,6 +372,14 @@ export class ModemSupervisor {
       this.onStall();
       return;
     }
+    if (ev === Ev.Result && this.echoReturned()) {
+      // Echo is on again after ATE0: the module rebooted under us (its banner may have been missed
+      // or taken for a late one). Everything set since is gone: bring it up again.
+      this.counters.reboots++;
+      this.reportLinksLost("reboot");
+      this.enterState(ModemState.Configuring);
+      return;
+    }
     switch (this.state) {
       case ModemState.Off:
       case ModemState.Failed:
@@ -405,6 +415,7 @@ export class ModemSupervisor {
       case ModemState.Booting: return this.entryBooting();
       case ModemState.Configuring: return this.send(cmd("ATE0", undefined, CMD_MS));
       case ModemState.Registering:
+        this.echoMark = this.engine.stats.echoes;
         this.deadline = this.sched.now() + this.opts.registrationTimeoutMs;
         return this.send(cmd("AT+CSQ", ["+CSQ:"], CMD_MS));
       case ModemState.Attaching: return this.send(cmd("AT+NETOPEN?", ["+NETOPEN:"], CMD_MS));
@@ -421,6 +432,7 @@ export class ModemSupervisor {
   }
 
   private fail(error: ModemError): void {
+    this.releasePins();
     this.lastError = error;
     this.reportLinksLost("reset");
     this.enterState(ModemState.Failed);
@@ -489,6 +501,13 @@ export class ModemSupervisor {
     this.engine.reset();
   }
 
+  /** True in the states after configuring when the module echoed a command since ATE0 took effect. */
+  private echoReturned(): boolean {
+    const s = this.state;
+    if (s !== ModemState.Registering && s !== ModemState.Attaching && s !== ModemState.Recovering) return false;
+    return this.engine.stats.echoes > this.echoMark;
+  }
+
   private onRegUrc(line: string): void {
     const colon = line.indexOf(":");
     const reg = parseReg(line.substr(colon + 2), false);
@@ -523,7 +542,7 @@ export class ModemSupervisor {
     this.resetsInRow = 0;
     if (this.hal.powerEnable) this.hal.powerEnable.write(true);
     if (this.hal.dtr) this.hal.dtr.write(true);
-    if (this.hal.pwrkey) this.hal.pwrkey.write(false);
+    this.releasePins();
     this.engine.start();
     this.engine.reset();
     this.setBaud(this.targetBaud);
@@ -823,6 +842,11 @@ export class ModemSupervisor {
 
   private onAttaching(ev: Ev, r: AtResult | undefined): void {
     if (ev !== Ev.Result || !r) return;
+    if (r.error && r.error.kind === "timeout") {
+      // Not a refusal: the module stopped answering (rebooting?). Start the bring-up again.
+      this.enterState(ModemState.Configuring);
+      return;
+    }
     const mode = this.opts.dataMode;
     switch (this.step) {
       case 0: {
@@ -1121,7 +1145,14 @@ export class ModemSupervisor {
     }
   }
 
+  /** Let go of PWRKEY and RESET: a stop or restart may come in the middle of a press. */
+  private releasePins(): void {
+    if (this.hal.pwrkey) this.hal.pwrkey.write(false);
+    if (this.hal.reset) this.hal.reset.write(false);
+  }
+
   private entryPoweringOff(): void {
+    this.releasePins();
     this.reportLinksLost("stop");
     if (this.engine.stalled()) this.engine.reset();
     this.step = 0;

@@ -32,7 +32,9 @@ export class TxPath {
 
   /** AT+CIPSEND for `data` on link `l` to `ip:port` ("" for TCP). */
   command(l: number, data: string, ip: string, port: number): AtCommand {
-    if (this.t.options.subTerminated && data.indexOf("\x1a") < 0) {
+    // <SUB> ends a variable-length send and <ESC> cancels it (the rest would run as commands):
+    // such payloads always go with an announced length.
+    if (this.t.options.subTerminated && data.indexOf("\x1a") < 0 && data.indexOf("\x1b") < 0) {
       const req = "AT+CIPSEND=" + l + "," + (ip ? ',"' + ip + '",' + port : "");
       return { request: req, payload: data + "\x1a", async: "+CIPSEND: " + l + ",", asyncErrField: -1, timeoutMs: AT_TIMEOUTS.cipSend };
     }

@@ -173,3 +173,42 @@ describe("modem supervisor on the simulator", () => {
     assert.strictEqual(lost(rig).length, 100);
   });
 });
+
+describe("modem supervisor on the simulator: interruptions during bring-up", () => {
+  afterEach(() => {
+    while (sims.length) (sims.pop() as A76xxSim).close();
+  });
+
+  it("notices a reboot while attaching (echo is back) and redoes the bring-up instead of failing on the APN", () => {
+    const rig = simRig({}, { startPoweredOn: true });
+    let rebooted = false;
+    rig.sup.addListener({
+      state: (s) => {
+        if (s === ModemState.Attaching && !rebooted) {
+          rebooted = true;
+          rig.sim.fault.reboot();
+        }
+      },
+    });
+    rig.sup.start();
+    assert.ok(runUntilState(rig, ModemState.Online, 90000), rig.log.join(" "));
+    assert.ok(rebooted);
+    assert.strictEqual(rig.sim.rxMode, 1, "AT+CIPRXGET=1 set again after the reboot");
+    assert.ok(rig.log.filter((l) => l === "state:configuring").length >= 2, rig.log.join(" "));
+  });
+
+  it("lets go of PWRKEY when stopped in the middle of a power-cycle press", () => {
+    const rig = simRig({ healthCheckMs: 5000 }, { startPoweredOn: true });
+    rig.sup.addListener({
+      linksLost: (why) => {
+        if (why === "reset") rig.sup.stop(true);
+      },
+    });
+    rig.sup.start();
+    assert.ok(runUntilState(rig, ModemState.Online, 30000));
+    rig.sim.fault.hang(true);
+    assert.ok(runUntilState(rig, ModemState.Off, 60000), rig.log.join(" "));
+    rig.hal.clock.advance(10000);
+    assert.strictEqual(rig.hal.pwrkey.level, false, "PWRKEY released");
+  });
+});

@@ -57,15 +57,18 @@ describe("net: send path", () => {
     assert.strictEqual(rig.modem.links[o.link].sent.length, 6000);
   });
 
-  it("uses <SUB>-terminated sends only when enabled and the chunk holds no 0x1A", () => {
+  it("uses <SUB>-terminated sends only when enabled and the chunk holds neither 0x1A nor 0x1B", () => {
     const rig = makeRig({ socket: { subTerminated: true } });
     const o = connectTcp(rig, "10.1.1.1", 7000);
     rig.table.write(o.link, o, "plain text", "", 0);
     rig.run(200);
     rig.table.write(o.link, o, "with \x1a inside", "", 0);
     rig.run(200);
-    assert.deepStrictEqual(rig.modem.sendSizes, [-1, 13]);
-    assert.strictEqual(rig.modem.links[o.link].sent, "plain textwith \x1a inside");
+    // <ESC> would cancel a variable-length send and let the rest run as commands.
+    rig.table.write(o.link, o, 'key=\x1bAT+CGDCONT=1,"IP","evil"\r', "", 0);
+    rig.run(200);
+    assert.deepStrictEqual(rig.modem.sendSizes, [-1, 13, 30]);
+    assert.strictEqual(rig.modem.links[o.link].sent, 'plain textwith \x1a insidekey=\x1bAT+CGDCONT=1,"IP","evil"\r');
   });
 
   it("sends each UDP datagram with its destination, resolving names first", () => {
