@@ -188,6 +188,8 @@ export class Servers {
     }
     link = t.links[l];
     t.orphan[l] = false;
+    // Transparent mode: CONNECT (data mode) follows this URC; no command may go out before it.
+    if (t.transparentMode() && l === 0) t.transparent.expectConnect();
     const s = t.servers[si];
     if ((s.state !== S_LISTENING && s.state !== S_STARTING) || !s.admits(ip)) {
       if (s.state === S_LISTENING) {

@@ -378,7 +378,7 @@ export class SocketTable {
   /** The supervisor reports every link lost: each socket and server is told once, with the reason. */
   onLinksLost(reason: LinkLossReason): void {
     this.online = false;
-    this.transparent.reset();
+    this.transparent.abandon();
     for (let i = 0; i < LINKS; i++) {
       this.orphan[i] = false;
       this.finish(this.links[i], reason);
@@ -528,7 +528,7 @@ export class SocketTable {
 
   private pump(): void {
     this.pumpPosted = false;
-    if (this.busy || !this.online) return;
+    if (this.busy || !this.online || this.transparent.blocksCommands()) return;
     if (this.reconciler.work()) return;
     // Transparent data mode: sending is a UART write; a command submitted now waits in the engine
     // until the transparent path escapes to command mode (it watches the engine's queue).

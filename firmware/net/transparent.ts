@@ -13,8 +13,10 @@
 // end is held back for holdBackMs (a few character times) before it is delivered as data. Payload
 // that merely contains `+++`, `OK` or `CLOSED` passes through untouched; the one ambiguity the
 // protocol leaves — a payload ending exactly in "\r\nCLOSED\r\n" — is documented in the README.
-// A payload write of only `+`s after a guard silence is spaced out (950 ms per `+`) so that it can
-// never form an escape sequence.
+// Payload can never form an escape by accident: within a run of `+` that began after a silence,
+// a third `+` is held until 950 ms after the previous byte (the module wants its three `+` at most
+// 900 ms apart), however the application split its writes. Silences are measured from when the
+// bytes have left the wire (a write returns before that: the HAL buffers), at the UART's baud.
 import { TimerId } from "../core/scheduler";
 import { socketError } from "./errors";
 import { Link, L_CLOSING, L_OPEN } from "./link";
@@ -46,8 +48,11 @@ function partialSuffix(s: string, mark: string): number {
   return 0;
 }
 
-function onlyPluses(s: string): boolean {
-  return s === "+" || s === "++" || s === "+++";
+/** Number of '+' at the start of `s`, counting at most `max`. */
+function leadingPluses(s: string, max: number): number {
+  let n = 0;
+  while (n < max && n < s.length && s.charCodeAt(n) === 43) n++;
+  return n;
 }
 
 export class TransparentPath {
@@ -64,6 +69,11 @@ export class TransparentPath {
   private escTimer: TimerId = 0;
   private kickTimer: TimerId = 0;
   private kickPosted = false;
+  /** '+' bytes written since the last silence, while nothing but '+' was written (-1: run broken). */
+  private plusRun = -1;
+  /** A server client on link 0 was announced: its CONNECT comes next; no command may be written before it. */
+  private awaitingConnect = false;
+  private awaitTimer: TimerId = 0;
 
   constructor(table: SocketTable) {
     this.t = table;
@@ -79,6 +89,7 @@ export class TransparentPath {
     this.escaping = false;
     this.attempts = 0;
     this.lastTx = this.t.sched.now();
+    this.plusRun = -1;
     this.held = "";
     this.watch();
     this.kick();
@@ -89,16 +100,58 @@ export class TransparentPath {
     this.active = false;
     this.escaping = false;
     this.held = "";
+    this.awaitingConnect = false;
     const s = this.t.sched;
     s.clearTimer(this.holdTimer);
     s.clearTimer(this.watchTimer);
     s.clearTimer(this.escTimer);
     s.clearTimer(this.kickTimer);
+    s.clearTimer(this.awaitTimer);
     this.holdTimer = 0;
     this.watchTimer = 0;
     this.escTimer = 0;
     this.kickTimer = 0;
+    this.awaitTimer = 0;
     if (this.t.dtr && this.t.options.escapeWithDtr) this.t.dtr.write(true);
+  }
+
+  /**
+   * Every link is gone but the module may still be in data mode (a stop, a network loss): leave it,
+   * so the supervisor's commands (AT+NETCLOSE…) do not wait forever behind the data stream.
+   */
+  abandon(): void {
+    const dataMode = this.t.engine.isDataMode();
+    this.reset();
+    if (!dataMode) return;
+    this.active = true;
+    this.beginEscape();
+  }
+
+  /** Commands must wait: a server client's CONNECT (data mode) is announced but has not arrived. */
+  blocksCommands(): boolean {
+    return this.awaitingConnect;
+  }
+
+  /**
+   * `+CLIENT` on link 0 in transparent mode: the module sends CONNECT next and is then in data mode.
+   * Hold every command until it arrives (or 2 s pass), so none is written into the data stream.
+   */
+  expectConnect(): void {
+    const t = this.t;
+    this.awaitingConnect = true;
+    t.sched.clearTimer(this.awaitTimer);
+    const self = this;
+    this.awaitTimer = t.sched.setTimer(2000, () => {
+      self.awaitTimer = 0;
+      self.awaitingConnect = false;
+      t.schedulePump();
+    });
+  }
+
+  /** When the bytes written so far will have left the wire (10 bits a byte at the UART's baud). */
+  private afterWire(now: number, bytes: number): number {
+    const start = this.lastTx > now ? this.lastTx : now;
+    return start + (bytes * 10000) / this.t.hooks.baud();
   }
 
   /** Write queued data (one chunk per task) while in data mode. */
@@ -119,23 +172,33 @@ export class TransparentPath {
     if (link.tx.length() === 0) return;
     const now = t.sched.now();
     let chunk = link.tx.peekStream(t.options.sendChunkBytes);
-    if (onlyPluses(chunk) && link.tx.bytes() === chunk.length && now - this.lastTx >= 900) {
-      chunk = "+"; // never "+++" between two silences
+    if (now - this.lastTx >= 900) this.plusRun = 0; // a silence: a new run of '+' could start an escape
+    if (this.plusRun >= 0) {
+      const p = leadingPluses(chunk, 3);
+      if (this.plusRun + p >= 3) {
+        // This would be the third '+' within 900 ms after a silence: write at most two, hold the next.
+        chunk = chunk.substr(0, 2 - this.plusRun);
+        this.plusRun = 2;
+        if (chunk.length === 0) {
+          const self = this;
+          const wait = this.lastTx + PLUS_SPACING_MS - now;
+          this.kickTimer = t.sched.setTimer(wait > 0 ? wait : 0, () => {
+            self.kickTimer = 0;
+            self.plusRun = -1; // more than 900 ms after the previous '+': this run cannot escape
+            self.kick();
+          });
+          return;
+        }
+      } else {
+        this.plusRun = p === chunk.length ? this.plusRun + p : -1;
+      }
     }
     t.uart.write(chunk);
-    this.lastTx = now;
+    this.lastTx = this.afterWire(now, chunk.length);
     link.tx.consume(chunk.length);
     link.counters.bytesOut += chunk.length;
     if (link.tx.length() === 0) {
       t.txEmptied(link);
-      return;
-    }
-    if (chunk === "+" && onlyPluses(link.tx.peekStream(3))) {
-      const self = this;
-      this.kickTimer = t.sched.setTimer(PLUS_SPACING_MS, () => {
-        self.kickTimer = 0;
-        self.kick();
-      });
       return;
     }
     this.kick();
@@ -169,7 +232,7 @@ export class TransparentPath {
       self.escTimer = 0;
       if (!self.escaping) return;
       t.uart.write("+++");
-      self.lastTx = t.sched.now();
+      self.lastTx = self.afterWire(t.sched.now(), 3);
       self.escapeSentAt = self.lastTx;
       self.escTimer = t.sched.setTimer(t.options.escapeGuardMs + ESCAPE_ANSWER_MS, () => self.escapeTimedOut());
     });
@@ -204,7 +267,10 @@ export class TransparentPath {
     t.stats.escapes++;
     t.engine.setDataMode(false);
     const link = this.link0();
-    if (link.state !== L_OPEN) return;
+    if (link.state !== L_OPEN) {
+      t.schedulePump(); // e.g. close the rejected client that brought us into data mode
+      return;
+    }
     const gen = link.gen;
     const self = this;
     // Queued behind the commands that made us escape (FIFO), so they run first.
@@ -290,8 +356,21 @@ export class TransparentPath {
   onConnectLine(): void {
     const t = this.t;
     const link = this.link0();
-    if (!t.transparentMode() || link.state !== L_OPEN || link.server < 0) return;
-    t.engine.setDataMode(true);
-    this.started();
+    if (!t.transparentMode()) return;
+    this.awaitingConnect = false;
+    t.sched.clearTimer(this.awaitTimer);
+    this.awaitTimer = 0;
+    if (link.state === L_OPEN && link.server >= 0) {
+      t.engine.setDataMode(true);
+      this.started();
+      return;
+    }
+    if (t.orphan[0]) {
+      // A client the allowlist rejected: the module put it in data mode. Leave at once; the orphan
+      // close runs when command mode is back.
+      t.engine.setDataMode(true);
+      this.started();
+      this.beginEscape();
+    }
   }
 }
