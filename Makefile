@@ -70,5 +70,9 @@ flash: $(STAMP)
 repl: $(STAMP)
 	$(TSNODE) tools/flash/cli.ts repl
 
+# The main job on a fresh machine: real loopback servers + the simulator + the firmware, every exchange verified.
+demo: $(STAMP)
+	$(TSNODE) tools/demo/run.ts
+
 clean:
 	rm -rf dist

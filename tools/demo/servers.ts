@@ -1,0 +1,57 @@
+// The demo's real loopback servers on 127.0.0.1 (ephemeral ports): TCP echo, UDP echo and a small HTTP server with one known body.
+import * as http from "http";
+import { AddressInfo } from "net";
+import { TcpPeer, UdpPeer } from "../sim/index";
+import { testPayload } from "./payload";
+
+/** The path the HTTP server answers with `body`; anything else is a 404. */
+export const HTTP_PATH = "/blob.bin";
+export const HTTP_BODY_BYTES = 12 * 1024;
+
+export interface HttpRequestRecord {
+  method: string;
+  url: string;
+  host: string;
+}
+
+export class LoopbackServers {
+  /** The HTTP body (binary, every byte value). */
+  readonly httpBody = testPayload(HTTP_BODY_BYTES, 0x4854);
+  /** Requests the HTTP server answered, in order. */
+  readonly httpRequests: HttpRequestRecord[] = [];
+  httpPort = 0;
+
+  private constructor(readonly tcpEcho: TcpPeer, readonly udpEcho: UdpPeer, private http: http.Server) {}
+
+  static async start(): Promise<LoopbackServers> {
+    const tcpEcho = await TcpPeer.listen({ echo: true });
+    const udpEcho = await UdpPeer.bind({ echo: true });
+    let servers: LoopbackServers | undefined = undefined;
+    const srv = http.createServer((req, res) => {
+      if (servers) servers.httpRequests.push({ method: req.method || "", url: req.url || "", host: String(req.headers.host || "") });
+      if (req.method === "GET" && req.url === HTTP_PATH && servers) {
+        const body = Buffer.from(servers.httpBody, "latin1");
+        res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
+        res.end(body);
+      } else {
+        res.writeHead(404, { "Content-Type": "text/plain", "Content-Length": 10 });
+        res.end("not found\n");
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(0, "127.0.0.1", () => resolve());
+    });
+    servers = new LoopbackServers(tcpEcho, udpEcho, srv);
+    servers.httpPort = (srv.address() as AddressInfo).port;
+    return servers;
+  }
+
+  /** Close every server and connection. */
+  async close(): Promise<void> {
+    await this.tcpEcho.close();
+    await this.udpEcho.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
