@@ -54,6 +54,9 @@ export interface FullStatus extends ModemStatus {
   sockets: TableStats;
 }
 
+/** Largest +IPD push the module sends (its maximum read and send size). */
+const PUSH_MAX_BYTES = 1500;
+
 function overlay<T>(base: T, given: Partial<T> | undefined): T {
   const out = {} as T;
   const keys = Object.keys(base as unknown as object) as Array<keyof T>;
@@ -97,6 +100,10 @@ export class Modem extends Emitter {
     if (o.rxRingBytes === undefined) sock.rxRingBytes = board.socketRxRingBytes;
     this.socketOptions = sock;
     this.problems = validateBoard(board).concat(validateModemOptions(this.options));
+    if (sock.dataMode === "push" && sock.rxRingBytes < PUSH_MAX_BYTES) {
+      // A push is handed over whole; a smaller ring would drop every full-size one.
+      this.problems.push("push mode needs rxRingBytes ≥ " + PUSH_MAX_BYTES + " (a push carries up to " + PUSH_MAX_BYTES + " bytes), got " + sock.rxRingBytes);
+    }
 
     const schedOpts = overlay(defaultSchedulerOptions, o.scheduler);
     if (!o.scheduler || o.scheduler.readyQueueSize === undefined) schedOpts.readyQueueSize = 128;

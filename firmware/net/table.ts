@@ -207,11 +207,25 @@ export class SocketTable {
         self.fail(link, fromModem(err, "cannot resolve " + host));
         return;
       }
+      if (self.options.dataMode === "push" && self.sameRemote(link, ip, port)) {
+        // A push names its link only by the sender's ip:port: two links to one remote cannot be told apart.
+        self.fail(link, socketError("invalid", "push mode cannot tell two links to " + ip + ":" + port + " apart; close the other one or use buffer mode"));
+        return;
+      }
       link.ip = ip;
       link.state = L_OPENING;
       self.schedulePump();
     });
     return l;
+  }
+
+  /** Another TCP link (opening or open) already talks to `ip:port`. */
+  private sameRemote(link: Link, ip: string, port: number): boolean {
+    for (let i = 0; i < LINKS; i++) {
+      const o = this.links[i];
+      if (o !== link && o.proto === "TCP" && o.ip === ip && o.port === port && (o.state === L_OPENING || o.state === L_OPEN || o.state === L_CLOSING)) return true;
+    }
+    return false;
   }
 
   /**

@@ -154,6 +154,15 @@ describe("app: Modem API", () => {
     assert.ok(s.modem.problems.length > 0);
   });
 
+  it("refuses push mode with a receive ring smaller than one full push, before any byte is sent", () => {
+    const s = setup("push", { rxRingBytes: 1024 });
+    s.modem.start();
+    s.hal.clock.advance(1000);
+    assert.deepStrictEqual(s.events, ["error invalid"]);
+    assert.strictEqual(s.hal.wire.hostLog.length, 0);
+    assert.ok(s.modem.problems.some((p) => /push mode needs rxRingBytes/.test(p)));
+  });
+
   it("connect before the modem is online fails with kind offline", () => {
     const s = setup("buffer");
     const r = record(s.modem.connect("10.0.0.1", 80));

@@ -70,4 +70,19 @@ describe("net: direct-push receive", () => {
     assert.strictEqual(rig.table.status(u.link).counters.drops, 1200);
     assert.ok(u.errors.some((e) => e.kind === "overflow"));
   });
+
+  it("refuses a second link to the same ip:port, which push data could not tell apart, before any byte is sent", () => {
+    const rig = makeRig({ mode: "push" });
+    const a = connectTcp(rig, "10.1.1.1", 80);
+    const before = rig.hal.wire.hostLog.length;
+    const b = new Owner(rig);
+    b.link = rig.table.openTcp("10.1.1.1", 80, b) as number;
+    rig.run(100);
+    assert.strictEqual(rig.hal.wire.hostLog.length, before, "no AT+CIPOPEN for the second link");
+    assert.strictEqual(b.errors[0].kind, "invalid");
+    assert.ok(/buffer mode/.test(b.errors[0].text));
+    rig.modem.peerSend(a.link, "for-A");
+    rig.run(100);
+    assert.strictEqual(a.data, "for-A");
+  });
 });
