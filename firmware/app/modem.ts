@@ -29,6 +29,7 @@ import { socketError } from "../net/errors";
 import { SocketTableOptions, socketOptionsWithDefaults } from "../net/options";
 import { LinkStatus, SocketTable, TableStats, LINKS } from "../net/table";
 import { SERVER_STATE_NAMES } from "../net/servers";
+import { overlay } from "../core/overlay";
 import { Emitter } from "./emitter";
 import { atCommand, diagnose, DiagnoseOptions, DiagnoseResult, passthrough, printStatus } from "./bringup";
 import { ListenOptions, Server, Socket, SocketContext, UdpSocket } from "./sockets";
@@ -56,17 +57,6 @@ export interface FullStatus extends ModemStatus {
 
 /** Largest +IPD push the module sends (its maximum read and send size). */
 const PUSH_MAX_BYTES = 1500;
-
-function overlay<T>(base: T, given: Partial<T> | undefined): T {
-  const out = {} as T;
-  const keys = Object.keys(base as unknown as object) as Array<keyof T>;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const v = given ? given[k] : undefined;
-    out[k] = v !== undefined ? (v as T[keyof T]) : base[k];
-  }
-  return out;
-}
 
 /**
  * The modem and its sockets.

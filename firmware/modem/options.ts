@@ -1,5 +1,6 @@
 // Modem driver options (APN, data mode, baud, timings) with defaults and validation before any byte is sent.
 import { A76XX_BAUDS } from "../core/board";
+import { overlay } from "../core/overlay";
 import { checkApn, checkAuthField } from "../core/validate";
 
 /** How socket data moves (doc section 1): buffer access is the lossless default. */
@@ -77,16 +78,9 @@ export const defaultModemOptions: ModemOptions = {
   healthCheckMs: 30000,
 };
 
-/** `defaults` overlaid with the fields `given` sets (no spread on the device). */
+/** `defaultModemOptions` overlaid with the fields `given` sets. */
 export function withDefaults(given: Partial<ModemOptions> | undefined): ModemOptions {
-  const out = {} as ModemOptions;
-  const keys = Object.keys(defaultModemOptions) as Array<keyof ModemOptions>;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const v = given ? given[k] : undefined;
-    (out as unknown as { [key: string]: unknown })[k] = v !== undefined ? v : defaultModemOptions[k];
-  }
-  return out;
+  return overlay(defaultModemOptions, given);
 }
 
 function checkMs(errors: string[], name: string, v: number, min: number): void {

@@ -148,6 +148,12 @@ function cmd(request: string, matches: string[] | undefined, timeoutMs: number):
   return { request: request, matches: matches, timeoutMs: timeoutMs };
 }
 
+/** AT+NETOPEN? answered `+NETOPEN: 1`: the data network is open. */
+function netIsOpen(r: AtResult): boolean {
+  const open = lineAfter(r, "+NETOPEN: ");
+  return !r.error && open !== undefined && open.charAt(0) === "1";
+}
+
 export class ModemSupervisor {
   readonly counters: ModemCounters = { reboots: 0, recoveries: 0, resets: 0, powerCycles: 0, timeouts: 0, lateBootUrcs: 0 };
   /** Listener calls that threw (caught). */
@@ -851,10 +857,9 @@ export class ModemSupervisor {
     switch (this.step) {
       case 0: {
         // Start from a closed network so CIPMODE can be set and no stale link survives.
-        const open = lineAfter(r, "+NETOPEN: ");
-        if (!r.error && open !== undefined && open.charAt(0) === "1") {
+        if (netIsOpen(r)) {
           this.step = 1;
-          this.send({ request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: NETCLOSE_MS });
+          this.sendNetClose();
           return;
         }
         this.sendPdpContext();
@@ -922,8 +927,7 @@ export class ModemSupervisor {
         this.send(cmd("AT+NETOPEN?", ["+NETOPEN:"], CMD_MS));
         return;
       case 9: {
-        const open = lineAfter(r, "+NETOPEN: ");
-        if (!r.error && open !== undefined && open.charAt(0) === "1") {
+        if (netIsOpen(r)) {
           this.step = 10;
           this.send(cmd("AT+IPADDR", ["+IPADDR:"], CMD_MS));
           return;
@@ -934,9 +938,7 @@ export class ModemSupervisor {
         return;
       }
       case 10: {
-        const ip = lineAfter(r, "+IPADDR: ");
-        this.ip = !r.error && ip !== undefined ? ip : "";
-        this.enterState(ModemState.Online);
+        this.goOnline(r);
         return;
       }
     }
@@ -946,6 +948,17 @@ export class ModemSupervisor {
     this.step = 2;
     // The APN was checked by validateModemOptions: no quote or control byte can reach the UART.
     this.send(cmd('AT+CGDCONT=1,"IP","' + this.opts.apn + '"', undefined, CMD_MS));
+  }
+
+  private sendNetClose(): void {
+    this.send({ request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: NETCLOSE_MS });
+  }
+
+  /** The AT+IPADDR answer: remember the address and go online. */
+  private goOnline(r: AtResult): void {
+    const ip = lineAfter(r, "+IPADDR: ");
+    this.ip = !r.error && ip !== undefined ? ip : "";
+    this.enterState(ModemState.Online);
   }
 
   private sendNetOpen(): void {
@@ -1000,8 +1013,7 @@ export class ModemSupervisor {
       case Ev.Result:
         if (!r) return;
         if (this.step === 1) {
-          const open = lineAfter(r, "+NETOPEN: ");
-          if (!r.error && open !== undefined && open.charAt(0) === "1") {
+          if (netIsOpen(r)) {
             this.counters.lateBootUrcs++;
           } else if (!r.error || r.error.kind !== "timeout") {
             this.counters.reboots++;
@@ -1043,10 +1055,9 @@ export class ModemSupervisor {
     if (ev !== Ev.Result || !r) return;
     switch (this.step) {
       case 0: {
-        const open = lineAfter(r, "+NETOPEN: ");
         this.step = 1;
-        if (!r.error && open !== undefined && open.charAt(0) === "1") {
-          this.send({ request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: NETCLOSE_MS });
+        if (netIsOpen(r)) {
+          this.sendNetClose();
           return;
         }
         this.step = 2;
@@ -1076,9 +1087,7 @@ export class ModemSupervisor {
         this.arm(this.backoff);
         return;
       case 4: {
-        const ip = lineAfter(r, "+IPADDR: ");
-        this.ip = !r.error && ip !== undefined ? ip : "";
-        this.enterState(ModemState.Online);
+        this.goOnline(r);
         return;
       }
     }
@@ -1156,7 +1165,7 @@ export class ModemSupervisor {
     this.reportLinksLost("stop");
     if (this.engine.stalled()) this.engine.reset();
     this.step = 0;
-    this.send({ request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: NETCLOSE_MS });
+    this.sendNetClose();
   }
 
   private onPoweringOff(ev: Ev, r: AtResult | undefined): void {

@@ -1,4 +1,5 @@
 // Sizes and policies of the socket table (rings, send queues, chunking, timeouts), with defaults and RangeError validation.
+import { overlay } from "../core/overlay";
 import { DataMode } from "../modem/options";
 
 export interface SocketTableOptions {
@@ -62,14 +63,7 @@ function checkInt(name: string, v: number, min: number, max: number): void {
 
 /** `defaultSocketTableOptions` overlaid with the fields `given` sets. */
 export function socketOptionsWithDefaults(given: Partial<SocketTableOptions> | undefined): SocketTableOptions {
-  const out = {} as SocketTableOptions;
-  const keys = Object.keys(defaultSocketTableOptions) as Array<keyof SocketTableOptions>;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const v = given ? given[k] : undefined;
-    (out as unknown as { [key: string]: unknown })[k] = v !== undefined ? v : defaultSocketTableOptions[k];
-  }
-  return out;
+  return overlay(defaultSocketTableOptions, given);
 }
 
 /** Throws RangeError on nonsense options (a programmer error, found at construction). */
