@@ -34,88 +34,22 @@ export interface SocketContext {
   codec: ByteCodec;
 }
 
-/**
- * A TCP connection (a client from Modem.connect, or a server's client).
- * Events: "connect"(), "data"(string), "drain"(), "error"(SocketError), "close"(reason: CloseReason).
- * "close" comes exactly once, after the last "data".
- */
-export class Socket extends Emitter implements LinkOwner {
+/** What TCP and UDP sockets share: the link, the state, errors as events from tasks, queueing. */
+class LinkSocket extends Emitter {
   /** Link number on the module (0–9), or -1 when it never got one. */
   link = -1;
-  remoteAddress = "";
-  remotePort = 0;
-  /** "connecting", "open", "closing", "closed". */
-  state = "connecting";
+  /** Lifecycle as words: "connecting"/"binding", "open", "closing", "closed". */
+  state: string;
   /** Why it closed (undefined while open). */
   closeReason: CloseReason | undefined = undefined;
   /** The last error raised on this socket. */
   lastError: SocketError | null = null;
-  /** Bytes delivered by "data" events. */
-  bytesRead = 0;
-  private ctx: SocketContext;
-  private paused = false;
+  protected ctx: SocketContext;
 
-  constructor(ctx: SocketContext) {
+  constructor(ctx: SocketContext, initialState: string) {
     super();
     this.ctx = ctx;
-  }
-
-  /**
-   * Queue data to send. Returns true when more may be written now, false when the caller should
-   * wait for "drain" (the data WAS queued unless an "error" follows: queue-full, closed, invalid).
-   */
-  write(data: Data): boolean {
-    const s = toStr(this.ctx.codec, data);
-    if (s === undefined) {
-      this.later(socketError("invalid", "write() takes a string or a Uint8Array"));
-      return false;
-    }
-    if (this.link < 0 || this.state === "closed") {
-      this.later(socketError("closed", "write on a closed socket"));
-      return false;
-    }
-    const r = this.ctx.table.write(this.link, this, s, "", 0);
-    if (typeof r !== "number") {
-      this.later(r);
-      return false;
-    }
-    if (r === TX_REFUSED) {
-      this.later(socketError("queue-full", "send queue full: " + s.length + " bytes not queued; wait for 'drain'"));
-      return false;
-    }
-    return r === TX_OK;
-  }
-
-  /** Send `data` (optional), then close once everything queued is sent. */
-  end(data?: Data): void {
-    if (data !== undefined) this.write(data);
-    if (this.link < 0 || this.state === "closed") return;
-    this.state = "closing";
-    this.ctx.table.end(this.link, this);
-  }
-
-  /** Close now; queued data are dropped. */
-  destroy(): void {
-    if (this.link < 0 || this.state === "closed") return;
-    this.state = "closing";
-    this.ctx.table.destroy(this.link, this);
-  }
-
-  /** Stop "data" events (received bytes wait in the ring; see the file header for what that does per mode). */
-  pause(): void {
-    this.paused = true;
-  }
-
-  /** Restart "data" events, delivering what is waiting. */
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    const self = this;
-    this.ctx.sched.post(() => self.deliver());
-  }
-
-  isPaused(): boolean {
-    return this.paused;
+    this.state = initialState;
   }
 
   /** Link state and counters (bytesIn, bytesOut, drops, errors), or undefined when it has no link. */
@@ -142,6 +76,106 @@ export class Socket extends Emitter implements LinkOwner {
     });
   }
 
+  /**
+   * Queue `data` for the link (to host:port for UDP). True when more may be written now; false when
+   * the caller should wait for "drain" (queued) or an "error" follows (not queued). `what` names the
+   * call in error texts.
+   */
+  protected queue(data: Data, host: string, port: number, what: string): boolean {
+    const s = toStr(this.ctx.codec, data);
+    if (s === undefined) {
+      this.later(socketError("invalid", what + "() takes a string or a Uint8Array"));
+      return false;
+    }
+    if (this.link < 0 || this.state === "closed") {
+      this.later(socketError("closed", what + " on a closed socket"));
+      return false;
+    }
+    const r = this.ctx.table.write(this.link, this as unknown as LinkOwner, s, host, port);
+    if (typeof r !== "number") {
+      this.later(r);
+      return false;
+    }
+    if (r === TX_REFUSED) {
+      this.later(socketError("queue-full", "send queue full: " + s.length + " bytes not queued; wait for 'drain'"));
+      return false;
+    }
+    return r === TX_OK;
+  }
+
+  /** Close once everything queued is sent. */
+  protected closeAfterQueue(): void {
+    if (this.link < 0 || this.state === "closed") return;
+    this.state = "closing";
+    this.ctx.table.end(this.link, this as unknown as LinkOwner);
+  }
+
+  // ---- LinkOwner parts both share (called by the socket table from its event task)
+
+  drain(): void {
+    this.emit("drain");
+  }
+
+  error(e: SocketError): void {
+    this.lastError = e;
+    this.emit("error", e);
+  }
+}
+
+/**
+ * A TCP connection (a client from Modem.connect, or a server's client).
+ * Events: "connect"(), "data"(string), "drain"(), "error"(SocketError), "close"(reason: CloseReason).
+ * "close" comes exactly once, after the last "data".
+ */
+export class Socket extends LinkSocket implements LinkOwner {
+  remoteAddress = "";
+  remotePort = 0;
+  /** Bytes delivered by "data" events. */
+  bytesRead = 0;
+  private paused = false;
+
+  constructor(ctx: SocketContext) {
+    super(ctx, "connecting");
+  }
+
+  /**
+   * Queue data to send. Returns true when more may be written now, false when the caller should
+   * wait for "drain" (the data WAS queued unless an "error" follows: queue-full, closed, invalid).
+   */
+  write(data: Data): boolean {
+    return this.queue(data, "", 0, "write");
+  }
+
+  /** Send `data` (optional), then close once everything queued is sent. */
+  end(data?: Data): void {
+    if (data !== undefined) this.write(data);
+    this.closeAfterQueue();
+  }
+
+  /** Close now; queued data are dropped. */
+  destroy(): void {
+    if (this.link < 0 || this.state === "closed") return;
+    this.state = "closing";
+    this.ctx.table.destroy(this.link, this);
+  }
+
+  /** Stop "data" events (received bytes wait in the ring; see the file header for what that does per mode). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Restart "data" events, delivering what is waiting. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const self = this;
+    this.ctx.sched.post(() => self.deliver());
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
   private deliver(): void {
     if (this.link < 0) return;
     const table = this.ctx.table;
@@ -156,7 +190,7 @@ export class Socket extends Emitter implements LinkOwner {
     }
   }
 
-  // ---- LinkOwner (called by the socket table from its event task)
+  // ---- LinkOwner
 
   connected(): void {
     this.state = "open";
@@ -165,15 +199,6 @@ export class Socket extends Emitter implements LinkOwner {
 
   readable(): void {
     this.deliver();
-  }
-
-  drain(): void {
-    this.emit("drain");
-  }
-
-  error(e: SocketError): void {
-    this.lastError = e;
-    this.emit("error", e);
   }
 
   closed(reason: CloseReason): void {
@@ -197,70 +222,25 @@ export interface RemoteInfo {
  * A UDP socket bound to a local port.
  * Events: "listening"(), "message"(data: string, rinfo: RemoteInfo), "drain"(), "error"(SocketError), "close"(reason).
  */
-export class UdpSocket extends Emitter implements LinkOwner {
-  link = -1;
+export class UdpSocket extends LinkSocket implements LinkOwner {
   localPort = 0;
-  state = "binding";
-  closeReason: CloseReason | undefined = undefined;
-  lastError: SocketError | null = null;
-  private ctx: SocketContext;
   private out = { data: "", ip: "", port: 0 };
 
   constructor(ctx: SocketContext) {
-    super();
-    this.ctx = ctx;
+    super(ctx, "binding");
   }
 
   /** Queue one datagram (1..1500 bytes) for host:port. Returns false when the caller should wait for "drain". */
   send(data: Data, host: string, port: number): boolean {
-    const s = toStr(this.ctx.codec, data);
-    if (s === undefined) {
-      this.later(socketError("invalid", "send() takes a string or a Uint8Array"));
-      return false;
-    }
-    if (this.link < 0 || this.state === "closed") {
-      this.later(socketError("closed", "send on a closed socket"));
-      return false;
-    }
-    const r = this.ctx.table.write(this.link, this, s, host, port);
-    if (typeof r !== "number") {
-      this.later(r);
-      return false;
-    }
-    if (r === TX_REFUSED) {
-      this.later(socketError("queue-full", "send queue full: datagram not queued; wait for 'drain'"));
-      return false;
-    }
-    return r === TX_OK;
+    return this.queue(data, host, port, "send");
   }
 
   /** Close after queued datagrams are sent. */
   close(): void {
-    if (this.link < 0 || this.state === "closed") return;
-    this.state = "closing";
-    this.ctx.table.end(this.link, this);
+    this.closeAfterQueue();
   }
 
-  stats(): LinkStatus | undefined {
-    return this.link >= 0 && this.state !== "closed" ? this.ctx.table.status(this.link) : undefined;
-  }
-
-  later(e: SocketError): void {
-    const self = this;
-    this.lastError = e;
-    this.ctx.sched.post(() => self.emit("error", e));
-  }
-
-  failEarly(e: SocketError): void {
-    const self = this;
-    this.lastError = e;
-    this.state = "closed";
-    this.closeReason = "error";
-    this.ctx.sched.post(() => {
-      self.emit("error", e);
-      self.emit("close", "error");
-    });
-  }
+  // ---- LinkOwner
 
   connected(): void {
     this.state = "open";
@@ -273,15 +253,6 @@ export class UdpSocket extends Emitter implements LinkOwner {
       const data = out.data;
       this.emit("message", data, { address: out.ip, port: out.port, size: data.length });
     }
-  }
-
-  drain(): void {
-    this.emit("drain");
-  }
-
-  error(e: SocketError): void {
-    this.lastError = e;
-    this.emit("error", e);
   }
 
   closed(reason: CloseReason): void {
