@@ -318,19 +318,29 @@ export class SocketTable {
     return true;
   }
 
-  /** Close after everything queued is sent (TCP end; UDP close). */
-  end(l: number, owner: LinkOwner): void {
+  /**
+   * The owner's link when a local close still has work to do on the module; undefined when there is
+   * none (not the owner, already closing) or the close was settled here (never opened, peer gone).
+   */
+  private closable(l: number, owner: LinkOwner): Link | undefined {
     const link = this.links[l];
-    if (!link || link.owner !== owner) return;
+    if (!link || link.owner !== owner) return undefined;
     if (link.state === L_RESOLVING || (link.state === L_OPENING && !link.openSent)) {
       this.finish(link, "local");
-      return;
+      return undefined;
     }
-    if (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED) return;
+    if (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED) return undefined;
     if (link.peerClosed) {
       this.finish(link, link.closeReason);
-      return;
+      return undefined;
     }
+    return link;
+  }
+
+  /** Close after everything queued is sent (TCP end; UDP close). */
+  end(l: number, owner: LinkOwner): void {
+    const link = this.closable(l, owner);
+    if (!link) return;
     link.ending = true;
     if (link.tx.length() === 0) this.startClose(link, "local");
     else this.kickTx(link);
@@ -338,17 +348,8 @@ export class SocketTable {
 
   /** Close now; queued writes are dropped. */
   destroy(l: number, owner: LinkOwner): void {
-    const link = this.links[l];
-    if (!link || link.owner !== owner) return;
-    if (link.state === L_RESOLVING || (link.state === L_OPENING && !link.openSent)) {
-      this.finish(link, "local");
-      return;
-    }
-    if (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED) return;
-    if (link.peerClosed) {
-      this.finish(link, link.closeReason);
-      return;
-    }
+    const link = this.closable(l, owner);
+    if (!link) return;
     link.tx.clear();
     this.startClose(link, "local");
   }
