@@ -319,17 +319,23 @@ export class AtEngine {
     this.sched.post(() => self.pump());
   }
 
-  private pump(): void {
-    this.pumpPosted = false;
-    if (this.phase !== IDLE || this.qCount === 0) return;
-    const cmd = this.qCmd[this.qHead] as AtCommand;
-    if (this.parser.isDataMode() && !cmd.raw) return;
+  /** Take the oldest queued command off the queue; returns its completion callback. */
+  private dequeue(): AtDone | undefined {
     const done = this.qDone[this.qHead];
     this.qCmd[this.qHead] = undefined;
     this.qDone[this.qHead] = undefined;
     this.qHead++;
     if (this.qHead === this.qCmd.length) this.qHead = 0;
     this.qCount--;
+    return done;
+  }
+
+  private pump(): void {
+    this.pumpPosted = false;
+    if (this.phase !== IDLE || this.qCount === 0) return;
+    const cmd = this.qCmd[this.qHead] as AtCommand;
+    if (this.parser.isDataMode() && !cmd.raw) return;
+    const done = this.dequeue();
     this.stats.commands++;
     this.cur = cmd;
     this.curDone = done;
@@ -433,12 +439,7 @@ export class AtEngine {
 
   private failQueued(kind: AtErrorKind, text: string): void {
     while (this.qCount > 0) {
-      const done = this.qDone[this.qHead];
-      this.qCmd[this.qHead] = undefined;
-      this.qDone[this.qHead] = undefined;
-      this.qHead++;
-      if (this.qHead === this.qCmd.length) this.qHead = 0;
-      this.qCount--;
+      const done = this.dequeue();
       if (done) this.callDone(done, { error: engineError(kind, text), lines: [], truncated: false, async: "", connect: "" });
     }
   }
