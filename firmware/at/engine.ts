@@ -126,6 +126,9 @@ export class AtEngine {
 
   private phase = IDLE;
   private pumpPosted = false;
+  /** Received chunks waiting for their parse task (emptied by each task). */
+  private rxChunks: string[] = [];
+  private rxPosted = false;
   private started = false;
   private consecutiveTimeouts = 0;
   /** Bumped whenever a command or probe starts or ends: a stale timer task sees a different value. */
@@ -211,9 +214,21 @@ export class AtEngine {
     if (this.started) return;
     this.started = true;
     const self = this;
+    // Chunks that arrive before their task runs wait here in order; one task takes them all, so a
+    // burst never fills the scheduler's ready queue (a throw inside the serial handler would lose it).
     this.uart.onData((chunk) => {
-      self.sched.post(() => self.receive(chunk));
+      self.rxChunks.push(chunk);
+      if (self.rxPosted) return;
+      self.rxPosted = true;
+      self.sched.post(() => self.receivePending());
     });
+  }
+
+  private receivePending(): void {
+    this.rxPosted = false;
+    const chunks = this.rxChunks;
+    this.rxChunks = [];
+    for (let i = 0; i < chunks.length; i++) this.receive(chunks[i]);
   }
 
   /** Parse one received chunk now (what the UART handler's task does; benches and tests may call it). */
