@@ -245,7 +245,15 @@ export async function runGoodput(c: GoodputCase): Promise<GoodputResult> {
   try {
     modem.start();
     const online = await pumpUntil(hal.clock, () => modem.isOnline(), { maxVirtualMs: 60000, maxRealMs: 20000, stepMs: 5 });
-    if (!online) throw new Error("the modem did not come online: state " + modem.status().state);
+    if (!online) problem = modem.problems.length ? "refused at start: " + modem.problems.join("; ") : "the modem did not come online: state " + modem.status().state;
+    else await transfer();
+  } finally {
+    sim.close();
+    await peer.close();
+  }
+  return result();
+
+  async function transfer(): Promise<void> {
     const sock = modem.connect("127.0.0.1", peer.port);
     sock.on("error", (e: { kind: string; text: string }) => {
       if (!problem) problem = "socket error " + e.kind + ": " + e.text;
@@ -271,6 +279,9 @@ export async function runGoodput(c: GoodputCase): Promise<GoodputResult> {
     };
     const lineSeconds = c.bytes / rate;
     await pumpUntil(hal.clock, done, { maxVirtualMs: 60000 + lineSeconds * 4000, maxRealMs: 120000, stepMs: 1 });
+  }
+
+  function result(): GoodputResult {
     const out = c.direction === "rx" ? received.join("") : peer.received.length ? peer.received[0] : "";
     const verified = tEnd >= 0 && out.length === c.bytes && sha256(out) === sha256(data);
     if (!verified && !problem) problem = "received " + out.length + " of " + c.bytes + " bytes" + (out.length === c.bytes ? " (sha256 differs)" : "");
@@ -298,9 +309,6 @@ export async function runGoodput(c: GoodputCase): Promise<GoodputResult> {
       wallMs: Date.now() - wall0,
       problem: verified ? "" : problem,
     };
-  } finally {
-    sim.close();
-    await peer.close();
   }
 }
 
