@@ -34,15 +34,13 @@ export interface SocketContext {
   codec: ByteCodec;
 }
 
-/** What TCP and UDP sockets share: the link, the state, errors as events from tasks, queueing. */
-class LinkSocket extends Emitter {
-  /** Link number on the module (0–9), or -1 when it never got one. */
-  link = -1;
-  /** Lifecycle as words: "connecting"/"binding", "open", "closing", "closed". */
+/** What sockets and servers share: a lifecycle state, the close reason, errors as events from tasks. */
+class Endpoint extends Emitter {
+  /** Lifecycle as words: "connecting"/"binding"/"starting", "open"/"listening", "closing", "closed". */
   state: string;
   /** Why it closed (undefined while open). */
   closeReason: CloseReason | undefined = undefined;
-  /** The last error raised on this socket. */
+  /** The last error raised on it. */
   lastError: SocketError | null = null;
   protected ctx: SocketContext;
 
@@ -52,11 +50,6 @@ class LinkSocket extends Emitter {
     this.state = initialState;
   }
 
-  /** Link state and counters (bytesIn, bytesOut, drops, errors), or undefined when it has no link. */
-  stats(): LinkStatus | undefined {
-    return this.link >= 0 && this.state !== "closed" ? this.ctx.table.status(this.link) : undefined;
-  }
-
   /** Emit an error for a failed call, from a task (never inside the call). */
   later(e: SocketError): void {
     const self = this;
@@ -64,7 +57,7 @@ class LinkSocket extends Emitter {
     this.ctx.sched.post(() => self.emit("error", e));
   }
 
-  /** The socket could not start: "error" then "close"("error"), from a task. */
+  /** It could not start: "error" then "close"("error"), from a task. */
   failEarly(e: SocketError): void {
     const self = this;
     this.lastError = e;
@@ -74,6 +67,35 @@ class LinkSocket extends Emitter {
       self.emit("error", e);
       self.emit("close", "error");
     });
+  }
+
+  // ---- owner callbacks every kind shares (called by the socket table from its event task)
+
+  error(e: SocketError): void {
+    this.lastError = e;
+    this.emit("error", e);
+  }
+
+  closed(reason: CloseReason): void {
+    this.state = "closed";
+    this.closeReason = reason;
+    this.emit("close", reason);
+  }
+}
+
+/** What TCP and UDP sockets share: the link and the queueing of data. */
+class LinkSocket extends Endpoint {
+  /** Link number on the module (0–9), or -1 when it never got one. */
+  link = -1;
+
+  // Written out: without it esbuild emits `super(...arguments)`, a spread Espruino cannot run.
+  constructor(ctx: SocketContext, initialState: string) {
+    super(ctx, initialState);
+  }
+
+  /** Link state and counters (bytesIn, bytesOut, drops, errors), or undefined when it has no link. */
+  stats(): LinkStatus | undefined {
+    return this.link >= 0 && this.state !== "closed" ? this.ctx.table.status(this.link) : undefined;
   }
 
   /**
@@ -110,15 +132,8 @@ class LinkSocket extends Emitter {
     this.ctx.table.end(this.link, this as unknown as LinkOwner);
   }
 
-  // ---- LinkOwner parts both share (called by the socket table from its event task)
-
   drain(): void {
     this.emit("drain");
-  }
-
-  error(e: SocketError): void {
-    this.lastError = e;
-    this.emit("error", e);
   }
 }
 
@@ -254,12 +269,6 @@ export class UdpSocket extends LinkSocket implements LinkOwner {
       this.emit("message", data, { address: out.ip, port: out.port, size: data.length });
     }
   }
-
-  closed(reason: CloseReason): void {
-    this.state = "closed";
-    this.closeReason = reason;
-    this.emit("close", reason);
-  }
 }
 
 /** Options of Modem.listen. */
@@ -273,22 +282,17 @@ export interface ListenOptions {
  * Events: "listening"(), "connection"(Socket), "rejected"(ip, port) for a client the allowlist
  * refused (already closed), "error"(SocketError), "close"(reason).
  */
-export class Server extends Emitter implements ServerOwner {
+export class Server extends Endpoint implements ServerOwner {
   /** Server slot (0–3), or -1 when it never got one. */
   index = -1;
   port = 0;
-  state = "starting";
-  closeReason: CloseReason | undefined = undefined;
-  lastError: SocketError | null = null;
   /** Clients accepted and clients rejected by the allowlist. */
   accepted = 0;
   rejected = 0;
-  private ctx: SocketContext;
   private onClient: ((s: Socket) => void) | undefined;
 
   constructor(ctx: SocketContext, onClient: ((s: Socket) => void) | undefined) {
-    super();
-    this.ctx = ctx;
+    super(ctx, "starting");
     this.onClient = onClient;
   }
 
@@ -297,17 +301,6 @@ export class Server extends Emitter implements ServerOwner {
     if (this.index < 0 || this.state === "closed") return;
     this.state = "closing";
     this.ctx.table.closeServer(this.index, this);
-  }
-
-  failEarly(e: SocketError): void {
-    const self = this;
-    this.lastError = e;
-    this.state = "closed";
-    this.closeReason = "error";
-    this.ctx.sched.post(() => {
-      self.emit("error", e);
-      self.emit("close", "error");
-    });
   }
 
   listening(): void {
@@ -334,19 +327,8 @@ export class Server extends Emitter implements ServerOwner {
     return s;
   }
 
-  error(e: SocketError): void {
-    this.lastError = e;
-    this.emit("error", e);
-  }
-
   rejectedClient(ip: string, port: number): void {
     this.rejected++;
     this.emit("rejected", ip, port);
-  }
-
-  closed(reason: CloseReason): void {
-    this.state = "closed";
-    this.closeReason = reason;
-    this.emit("close", reason);
   }
 }
