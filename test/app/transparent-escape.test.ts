@@ -102,3 +102,41 @@ describe("transparent mode escapes", () => {
     assert.strictEqual(fake.commands[fake.commands.length - 1], "AT+NETCLOSE");
   });
 });
+
+describe("transparent mode with DTR", () => {
+  afterEach(async () => {
+    while (closers.length) await (closers.pop() as () => unknown)();
+  });
+
+  it("leaves data mode by dropping DTR (AT&D1 set at bring-up), without sending +++, and closes cleanly", async () => {
+    const peer = await TcpPeer.listen({ echo: true });
+    const hal = createTestHal({ baud: 115200, toHostChunk: 64, toModemChunk: 64 });
+    const sim = new A76xxSim({ clock: hal.clock, startPoweredOn: true, commandLatencyMs: 1 });
+    sim.attach(hal.wire.modem, { pwrkey: hal.pwrkey, dtr: hal.dtr, reset: hal.reset }, { toHost: hal.wire.toHost });
+    closers.push(() => sim.close(), () => peer.close());
+    const modem = createModem(hal, board, { apn: "internet", dataMode: "transparent", escapeWithDtr: true, healthCheckMs: 0 });
+    const until = (f: () => boolean, ms: number) => pumpUntil(hal.clock, f, { maxVirtualMs: ms, maxRealMs: 10000, stepMs: 2 });
+    modem.start();
+    assert.ok(await until(() => modem.isOnline(), 60000));
+    assert.strictEqual(sim.dtrMode, 1, "AT&D1 was set");
+    const sock = modem.connect("127.0.0.1", peer.port);
+    const log: string[] = [];
+    let got = "";
+    sock.on("connect", () => {
+      log.push("connect");
+      sock.write("ping +++ through DTR");
+    });
+    sock.on("data", (d: string) => (got += d));
+    sock.on("close", (r: string) => log.push("close " + r));
+    assert.ok(await until(() => got.length >= 20, 10000), JSON.stringify(got));
+    const dtrDrops = () => hal.pinLog.filter((p) => p.pin === "dtr" && !p.active).length;
+    const before = dtrDrops();
+    sock.end();
+    assert.ok(await until(() => log.indexOf("close local") >= 0, 20000), log.join(","));
+    assert.strictEqual(got, "ping +++ through DTR");
+    assert.strictEqual(peer.all(), "ping +++ through DTR", "no +++ reached the peer");
+    assert.ok(dtrDrops() > before, "DTR was dropped to leave data mode");
+    const written = hal.wire.hostWritten();
+    assert.strictEqual(written.lastIndexOf("+++"), written.indexOf("ping +++") + 5, "the only +++ written was payload");
+  });
+});
