@@ -87,7 +87,7 @@ export function createSerialPortHal(options: SerialPortHalOptions): SerialPortHa
       void closePort();
     },
   };
-  const hal: SerialPortHal = { uart, clock: new SystemClock(), codec: nodeCodec, shutdown: closePort };
+  const hal: SerialPortHal = { uart, clock: new SystemClock(), codec: nodeCodec, shutdown: closePort, log: (line: string) => console.log(line) };
   if (options.pwrkey) hal.pwrkey = controlPin(() => port, "PWRKEY", options.pwrkey, warn);
   if (options.dtr) hal.dtr = controlPin(() => port, "DTR", options.dtr, warn);
   return hal;
