@@ -51,6 +51,21 @@ describe("sim: section 4 exchanges against real sockets", () => {
     assert.deepStrictEqual(h.sim.link(1).state, "closed");
   });
 
+  it("drops payload bytes the host sends before the > prompt: the host must wait for it", async () => {
+    h = new Host({ echo: false });
+    const peer = await TcpPeer.listen({ echo: false });
+    peers.push(peer);
+    await netopen(h);
+    await h.expect(`AT+CIPOPEN=1,"TCP","127.0.0.1",${peer.port}`, OK + line("+CIPOPEN: 1,0"), "+CIPOPEN: 1,0\r\n");
+    h.take();
+    h.send("AT+CIPSEND=1,5\rEARLY");
+    await h.until("> ");
+    h.send("HELLO");
+    await h.until("+CIPSEND: 1,5,5\r\n");
+    await until(h, () => peer.all().length >= 5);
+    assert.strictEqual(peer.all(), "HELLO");
+  });
+
   it("TCP payloads carry any byte value (CR, LF, OK, +IPD, 0x00–0xFF) both ways", async () => {
     h = new Host({ echo: false });
     const peer = await TcpPeer.listen();

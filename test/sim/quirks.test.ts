@@ -146,6 +146,19 @@ describe("sim: field-quirks profile (section 9)", () => {
     eq(await h.cmd("AT"), OK);
   });
 
+  it("freezes when a read asks for bytes on an open link that holds none", async () => {
+    h = new Host({ profile: "field-quirks", echo: false });
+    const tcp = await TcpPeer.listen({ echo: false });
+    peers.push(tcp);
+    eq(await h.cmd("AT+CIPRXGET=1"), OK);
+    await netopen(h);
+    await h.cmd(`AT+CIPOPEN=1,"TCP","127.0.0.1",${tcp.port}`, "+CIPOPEN: 1,0\r\n");
+    await h.settle(20);
+    h.send("AT+CIPRXGET=2,1,100\r");
+    assert.strictEqual(await h.settle(1000), "");
+    assert.ok(h.sim.hung);
+  });
+
   it("freezes when a closed link is queried", async () => {
     h = new Host({ profile: "field-quirks", echo: false });
     h.take();

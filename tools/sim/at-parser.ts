@@ -76,15 +76,17 @@ export class CommandReader {
     this.held = "";
   }
 
-  /** Switch to payload collection; bytes already received after the command line become its start. */
+  /**
+   * Switch to payload collection. Bytes the host sent after the command line but before the `> `
+   * prompt are dropped: the host must wait for the prompt (doc section 4), and a firmware that
+   * does not must fail here rather than pass.
+   */
   expectPayload(len: number | undefined, maxLen: number): void {
     this.mode = "payload";
     this.payloadLen = len;
     this.payloadMax = maxLen;
     this.payloadBuf = "";
-    const early = this.lineBuf;
     this.lineBuf = "";
-    if (early.length) this.feedPayload(early, false);
   }
 
   /** Enter data mode; `since` is the reference for the first guard (usually the CONNECT time). */

@@ -208,7 +208,9 @@ function ciprxget(m: A76xxSim, c: Cmd): HandlerResult {
   const link = m.links[l];
   const open = !!link && link.state === "open";
   const held = link ? link.buffered() : 0;
-  if (m.quirks && (!open || (len !== undefined && len > 0 && held > 0 && len > held))) return m.freeze();
+  // Section 9: reading a link that is not open, or asking for more than is held (nothing held
+  // included), freezes a real A76XX until a power cycle.
+  if (m.quirks && (!open || (len !== undefined && len > 0 && len > held))) return m.freeze();
   if (mode === 4) {
     if (!open && held === 0) return m.ipError(IpErr.NO_DATA);
     let out = "";
