@@ -25,6 +25,14 @@ describe("sim: fault lists and peers", () => {
     assert.deepStrictEqual(parseFaults(""), []);
   });
 
+  it("takes a comma inside a URC written as \\, and parses send-buffer-full", () => {
+    h = new Host();
+    assert.deepStrictEqual(parseFaults("urc:+CGEV: ME PDN ACT 8\\,1@500,send-buffer-full:1:3000"), [
+      { name: "urc", arg: "+CGEV: ME PDN ACT 8,1", atMs: 500 },
+      { name: "send-buffer-full", arg: "1:3000", atMs: undefined },
+    ]);
+  });
+
   it("applies parsed faults to the simulator", async () => {
     h = new Host({ echo: false });
     for (const f of parseFaults("sim-absent,searching,netopen-fail:1,urc:RING")) applyFault(h.sim.fault, f);

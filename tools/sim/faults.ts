@@ -18,6 +18,7 @@
 //   sendTimeout(link, ms?)   the next CIPSEND on link: OK, then after ms (default the CIPTIMEOUT
 //                            send value) +CIPSEND: <l>,<n>,0 and +IPCLOSE: <l>,2
 //   urc(text)                any unsolicited line (+CGEV: …, RING, +CMTI: …)
+//   sendBufferFull(link, ms) the link's send buffer stays full for ms: CIPSEND confirms 0 bytes
 //   uart("slow"|"bursty"|n)  chunking of the modem → host line: 1 byte, random 1..4096, or n
 // A peer that stops reading is a property of the test peer (tools/sim/peers.ts), not of the module.
 import type { A76xxSim, SimState } from "./modem";
@@ -120,6 +121,15 @@ export class Faults {
     this.sim.urc(text);
   }
 
+  /**
+   * The link's send buffer in the module stays full for `ms` (a peer that stopped reading, without
+   * waiting for the kernel's socket buffers to fill): AT+CIPSEND confirms 0 bytes meanwhile.
+   */
+  sendBufferFull(link: number, ms: number): void {
+    const l = this.sim.links[link];
+    if (l) l.sendBusyUntil = this.sim.clock.now() + ms;
+  }
+
   /** Chunking of modem → host bytes; false when the simulator was attached without its line. */
   uart(mode: "slow" | "bursty" | number): boolean {
     if (mode === "slow") return this.sim.setChunking(1);
@@ -162,14 +172,15 @@ export const FAULT_NAMES: { [name: string]: string } = {
   "slow-uart": "1-byte chunks towards the host",
   "bursty-uart": "random 1..4096-byte chunks towards the host",
   chunk: "chunk:<n> — n-byte chunks towards the host",
-  urc: "urc:<text> — any unsolicited line",
+  urc: "urc:<text> — any unsolicited line (write a comma in it as \\,)",
+  "send-buffer-full": "send-buffer-full:<link>:<ms> — CIPSEND on link confirms 0 bytes for ms",
 };
 
-/** Parse "reboot@30000,sim-busy,netopen-fail:2" into items; throws on unknown names. */
+/** Parse "reboot@30000,sim-busy,netopen-fail:2" into items (`\,` is a comma inside an item); throws on unknown names. */
 export function parseFaults(list: string): FaultItem[] {
   const out: FaultItem[] = [];
-  for (const raw of list.split(",")) {
-    const item = raw.trim();
+  for (const raw of list.split(/(?<!\\),/)) {
+    const item = raw.trim().replace(/\\,/g, ",");
     if (!item) continue;
     let body = item;
     let atMs: number | undefined = undefined;
@@ -217,5 +228,9 @@ export function applyFault(f: Faults, item: FaultItem): void {
     case "bursty-uart": f.uart("bursty"); return;
     case "chunk": f.uart(n(64)); return;
     case "urc": return f.urc(item.arg || "");
+    case "send-buffer-full": {
+      const parts = (item.arg || "0:1000").split(":");
+      return f.sendBufferFull(parseInt(parts[0], 10), parts[1] !== undefined ? parseInt(parts[1], 10) : 1000);
+    }
   }
 }

@@ -54,6 +54,8 @@ export class Link {
   bufferMode = false;
   /** Next send fails with a timeout (fault). */
   failNextSend = false;
+  /** Until this time (sim clock, ms) the send buffer counts as full (fault). */
+  sendBusyUntil = 0;
   tcp: net.Socket | undefined;
   udp: dgram.Socket | undefined;
   private buf = "";
@@ -61,6 +63,17 @@ export class Link {
   private overflowBytes = 0;
 
   constructor(readonly index: number, readonly proto: LinkProto, public capacity: number, private events: LinkEvents) {}
+
+  /**
+   * Bytes the module can still take for sending on this link: its send buffer (the same size as the
+   * receive buffer) minus what the TCP socket has not handed to the kernel yet. A peer that stops
+   * reading fills it, and AT+CIPSEND then confirms less than it was given (UDP: always room).
+   */
+  sendRoom(): number {
+    if (!this.tcp) return Infinity;
+    const room = this.capacity - this.tcp.writableLength;
+    return room > 0 ? room : 0;
+  }
 
   /** Bytes waiting in the modem's buffer for this link. */
   buffered(): number {

@@ -827,13 +827,22 @@ export class A76xxSim {
       return;
     }
     const gen = this.generation;
+    // A full send buffer (the peer stopped reading) takes only what fits: "+CIPSEND: l,n,<less>".
+    const room = this.clock.now() < link.sendBusyUntil ? 0 : link.sendRoom();
+    if (room < n) data = data.substr(0, room);
+    const taken = data.length;
+    if (taken === 0) {
+      this.write(this.okText() + this.line("+CIPSEND: " + l + "," + n + ",0"));
+      this.commandDone();
+      return;
+    }
     if (this.sendMode === 1) {
       this.ok();
       this.commandDone();
       link.send(
         data,
         (ok) => {
-          if (gen === this.generation) this.urc("+CIPSEND: " + l + "," + n + "," + (ok ? n : 0));
+          if (gen === this.generation) this.urc("+CIPSEND: " + l + "," + n + "," + (ok ? taken : 0));
         },
         p.ip,
         p.port,
@@ -841,7 +850,7 @@ export class A76xxSim {
       return;
     }
     link.send(data, () => undefined, p.ip, p.port);
-    this.write(this.okText() + this.line("+CIPSEND: " + l + "," + n + "," + n));
+    this.write(this.okText() + this.line("+CIPSEND: " + l + "," + n + "," + taken));
     this.commandDone();
   }
 
