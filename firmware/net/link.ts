@@ -99,6 +99,8 @@ export class Link {
   wantDrain = false;
   /** Attempts made for the current chunk's unconfirmed rest. */
   txRetries = 0;
+  /** No AT+CIPSEND before this time (ms): the module's send buffer was full. */
+  txHoldUntil = 0;
   /** A UDP destination is being resolved. */
   txResolving = false;
 
@@ -151,6 +153,7 @@ export class Link {
     this.rxDropping = 0;
     this.wantDrain = false;
     this.txRetries = 0;
+    this.txHoldUntil = 0;
     this.txResolving = false;
     this.ring.clear();
     this.tx.clear();

@@ -15,7 +15,10 @@ export interface SocketTableOptions {
   sendChunkBytes: number;
   /** Bytes per AT+CIPRXGET=2 read (1..1500; the module's maximum is 1500). */
   readChunkBytes: number;
-  /** Extra AT+CIPSEND attempts for the unconfirmed rest of a chunk before a "short-send" error (0..10). */
+  /**
+   * AT+CIPSEND shortfalls in a row with nothing confirmed (the peer stopped reading) before a
+   * "short-send" error (0..10); they are spaced 250 ms, 500 ms … up to 8 s apart (8 ≈ 32 s).
+   */
   sendRetries: number;
   /** Datagrams waiting in a UDP link's receive ring (slots). 1..64. */
   udpRxSlots: number;
@@ -45,7 +48,7 @@ export const defaultSocketTableOptions: SocketTableOptions = {
   txQueueSlots: 8,
   sendChunkBytes: 1024,
   readChunkBytes: 1500,
-  sendRetries: 2,
+  sendRetries: 8,
   udpRxSlots: 8,
   connectTimeoutMs: 75000,
   subTerminated: false,

@@ -1,15 +1,21 @@
 // Send path: fixed-length AT+CIPSEND in chunks, `+CIPSEND: <l>,<req>,<cnf>` checked, shortfalls retried then reported; UDP per datagram.
 //
 // TCP: the next chunk is up to sendChunkBytes from the front of the link's queue (spanning small
-// writes). The queue loses only what the module confirmed; an unconfirmed rest is sent again up to
-// `sendRetries` times in a row, then the socket gets a "short-send" error and is closed (a stream
-// with a hole is worse than a closed one). UDP: one AT+CIPSEND per datagram with its destination
+// writes). The queue loses only what the module confirmed. A shortfall means the module's send
+// buffer is full (the peer reads slowly): the rest is sent again after a pause that doubles from
+// SHORTFALL_PAUSE_MS up to SHORTFALL_PAUSE_MAX_MS. Any progress resets the count; after
+// `sendRetries` shortfalls in a row with nothing confirmed the socket gets a "short-send" error and
+// is closed (a stream with a hole is worse than a closed one). UDP: one AT+CIPSEND per datagram with its destination
 // (host names resolved first); a datagram the module did not take whole is reported, not retried.
 // `<SUB>`-terminated sends are used only when enabled and the chunk holds no 0x1A byte.
 // `+CIPERROR: 4` (PDN lost) is reported to the supervisor, which recovers the network and reports
 // every link lost.
 import { AtCommand, AtResult, cipSend, AT_TIMEOUTS } from "../at/command";
 import { isIpv4 } from "../modem/dns-cache";
+
+/** First pause after a send shortfall, and the longest, ms (8 retries ≈ 32 s without progress). */
+const SHORTFALL_PAUSE_MS = 250;
+const SHORTFALL_PAUSE_MAX_MS = 8000;
 import { fromModem, socketError } from "./errors";
 import { Link, L_OPEN } from "./link";
 import type { SocketTable } from "./table";
@@ -44,6 +50,7 @@ export class TxPath {
   /** Submit the next send of `link` (open); true when a command went out. */
   work(link: Link): boolean {
     if (link.tx.length() === 0 || link.txResolving) return false;
+    if (link.txHoldUntil > this.t.sched.now()) return false; // after a shortfall; a timer pumps again
     return link.proto === "UDP" ? this.sendDatagram(link) : this.sendChunk(link);
   }
 
@@ -68,15 +75,27 @@ export class TxPath {
     link.counters.bytesOut += cnf;
     if (cnf < n) {
       t.stats.shortfalls++;
+      if (cnf > 0) link.txRetries = 0; // progress: slower, not stuck
       link.txRetries++;
-      if (link.txRetries > t.options.sendRetries) {
-        t.fail(link, socketError("short-send", "the module confirmed " + cnf + " of " + n + " bytes after " + t.options.sendRetries + " retries"));
+      if (cnf === 0 && link.txRetries > t.options.sendRetries) {
+        t.fail(link, socketError("short-send", "the module took nothing of " + n + " bytes in " + t.options.sendRetries + " retries"));
         return;
       }
+      this.pause(link);
     } else {
       link.txRetries = 0;
     }
     if (link.tx.length() === 0) t.txEmptied(link);
+  }
+
+  /** Hold the link's sending for a while (its module send buffer is full), then pump again. */
+  private pause(link: Link): void {
+    const t = this.t;
+    let ms = SHORTFALL_PAUSE_MS;
+    for (let i = 1; i < link.txRetries && ms < SHORTFALL_PAUSE_MAX_MS; i++) ms *= 2;
+    if (ms > SHORTFALL_PAUSE_MAX_MS) ms = SHORTFALL_PAUSE_MAX_MS;
+    link.txHoldUntil = t.sched.now() + ms;
+    t.sched.setTimer(ms, () => t.schedulePump());
   }
 
   private sendDatagram(link: Link): boolean {

@@ -234,6 +234,33 @@ describe("e2e through the simulator", function () {
     assert.strictEqual(r.data.length, 4096);
   });
 
+  it("a peer that stops reading for a while: sends wait (short confirmations retried after pauses), nothing lost", async () => {
+    const w = await boot("buffer");
+    const p = await peer(false);
+    const sock = w.modem.connect("127.0.0.1", p.port);
+    const r = record(sock);
+    assert.ok(await until(() => r.log.indexOf("connect") >= 0, 10000));
+    w.sim.fault.sendBufferFull(sock.link, 3000); // the module takes nothing for 3 s
+    const data = bytes(200000, 9);
+    const writer = writeAll(sock, data, 1024);
+    assert.ok(await until(() => writer.done() && p.all().length >= data.length, 120000), p.all().length + " of " + data.length);
+    assert.ok(p.all() === data, "the peer got every byte in order");
+    assert.deepStrictEqual(r.errors, []);
+    assert.ok(w.modem.table.stats.shortfalls > 0, "the shortfall path was taken");
+  });
+
+  it("a peer that never reads again: the socket reports short-send and closes, never silently", async () => {
+    const w = await boot("buffer", { sendRetries: 3 });
+    const p = await peer(false);
+    const sock = w.modem.connect("127.0.0.1", p.port);
+    const r = record(sock);
+    assert.ok(await until(() => r.log.indexOf("connect") >= 0, 10000));
+    w.sim.fault.sendBufferFull(sock.link, 3600000);
+    sock.write(bytes(5000, 3));
+    assert.ok(await until(() => r.log.indexOf("close error") >= 0, 60000), r.log.join(","));
+    assert.strictEqual(r.errors[0].kind, "short-send");
+  });
+
   it("UDP through a real peer: send and message with the sender (push mode)", async () => {
     const up = await UdpPeer.bind({ echo: true });
     closers.push(() => up.close());

@@ -15,14 +15,16 @@ describe("net: send path", () => {
     assert.strictEqual(rig.table.status(o.link).counters.bytesOut, 4500);
   });
 
-  it("resends the unconfirmed rest of a chunk when +CIPSEND confirms less", () => {
+  it("resends the unconfirmed rest of a chunk when +CIPSEND confirms less, after a pause that doubles", () => {
     const rig = makeRig({ socket: { sendChunkBytes: 1000 } });
     const o = connectTcp(rig, "10.1.1.1", 7000);
     rig.modem.confirm.push(600, 0);
     const data = bytes(1000, 5);
     rig.table.write(o.link, o, data, "", 0);
-    rig.run(500);
+    rig.run(2000);
     assert.deepStrictEqual(rig.modem.sendSizes, [1000, 400, 400]);
+    const sends = rig.hal.wire.hostLog.filter((r) => r.data.indexOf("AT+CIPSEND=") === 0).map((r) => r.t);
+    assert.ok(sends[1] - sends[0] >= 250 && sends[2] - sends[1] >= 500, "paused 250 ms, then 500 ms: " + sends.join(","));
     assert.strictEqual(rig.modem.links[o.link].sent, data);
     assert.strictEqual(rig.table.stats.shortfalls, 2);
     assert.deepStrictEqual(o.errors, []);
@@ -33,7 +35,7 @@ describe("net: send path", () => {
     const o = connectTcp(rig, "10.1.1.1", 7000);
     rig.modem.confirm.push(0, 0, 0);
     rig.table.write(o.link, o, "hello", "", 0);
-    rig.run(500);
+    rig.run(2000);
     assert.deepStrictEqual(rig.modem.sendSizes, [5, 5, 5]);
     assert.deepStrictEqual(o.log, ["connect", "error short-send", "close error"]);
     assert.ok(rig.modem.commands.indexOf("AT+CIPCLOSE=" + o.link) >= 0);
