@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as net from "net";
 import { TcpPeer, UdpPeer } from "../../tools/sim/peers";
-import { Host, line } from "./helpers";
+import { ERROR, Host, line } from "./helpers";
 
 /** Collapse the line ends before every OK (the profile adds blank lines there), so answers can be compared. */
 function norm(s: string): string {
@@ -144,6 +144,30 @@ describe("sim: field-quirks profile (section 9)", () => {
     await h.settle(4000);
     assert.ok(h.sim.booted && !h.sim.hung);
     eq(await h.cmd("AT"), OK);
+  });
+
+  it("varies CIPSEND answers: prompt without its space, the async result before OK or after a pause, ERROR above 1460 bytes", async () => {
+    h = new Host({ profile: "field-quirks", echo: false });
+    const tcp = await TcpPeer.listen({ echo: false });
+    peers.push(tcp);
+    await netopen(h);
+    await h.cmd(`AT+CIPOPEN=1,"TCP","127.0.0.1",${tcp.port}`, "+CIPOPEN: 1,0\r\n");
+    await h.settle(20);
+    const answers: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      h.send("AT+CIPSEND=1,2\r");
+      await h.until(">");
+      h.send("hi");
+      await h.until("+CIPSEND: 1,2,2\r\n");
+      answers.push(await h.settle(20));
+    }
+    assert.ok(answers.some((a) => a.indexOf("\r\n>\r\n") === 0 || a.indexOf("\r\n>" + OK) === 0), "a prompt without a space: " + JSON.stringify(answers));
+    assert.ok(answers.some((a) => a.indexOf(line("+CIPSEND: 1,2,2") + OK) > 0), "the async result before OK: " + JSON.stringify(answers));
+    h.send("AT+CIPSEND=1,1461\r");
+    await h.until(">");
+    h.send("x".repeat(1461));
+    const big = await h.settle(500);
+    assert.ok(big.indexOf(ERROR) >= 0, JSON.stringify(big));
   });
 
   it("freezes when a read asks for bytes on an open link that holds none", async () => {

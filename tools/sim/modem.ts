@@ -11,6 +11,9 @@ import { cmeFinal, Err, ipErrorInfo } from "./errors";
 import { Faults } from "./faults";
 import { Link, LinkEvents, SimServer } from "./links";
 
+/** Field-quirks profile: the largest CIPSEND it accepts (section 9: some firmware fails above ~1400–1460). */
+const QUIRK_MAX_SEND = 1460;
+
 export interface SimOptions {
   /** Time source for every modem timing: a VirtualClock in tests, a SystemClock on the PTY. */
   clock: Clock;
@@ -172,6 +175,8 @@ export class A76xxSim {
   private outBusyUntil = 0;
   private okCount = 0;
   private pushCount = 0;
+  /** CIPSENDs answered (the field-quirks profile varies its answers with it). */
+  private sendCount = 0;
   private netopenRepeat = 0;
   private pwrkeyDownAt: number | undefined;
   private resetHeld = false;
@@ -790,7 +795,8 @@ export class A76xxSim {
 
   startSend(link: Link, len: number | undefined, ip?: string, port?: number): HandlerResult {
     this.pendingSend = { link, len, ip, port };
-    this.write("\r\n> ");
+    // Field quirk: some firmware prints the prompt without its trailing space.
+    this.write(this.quirks && this.sendCount % 2 === 1 ? "\r\n>" : "\r\n> ");
     this.reader.expectPayload(len, 1500);
     return "async";
   }
@@ -821,8 +827,15 @@ export class A76xxSim {
       });
       return;
     }
+    this.sendCount++;
     if (n === 0) {
       this.write(this.okText() + this.line("+CIPSEND: " + l + ",0,0"));
+      this.commandDone();
+      return;
+    }
+    if (this.quirks && n > QUIRK_MAX_SEND) {
+      // Section 9: some firmware fails sends above about 1400–1460 bytes.
+      this.error();
       this.commandDone();
       return;
     }
@@ -850,7 +863,16 @@ export class A76xxSim {
       return;
     }
     link.send(data, () => undefined, p.ip, p.port);
-    this.write(this.okText() + this.line("+CIPSEND: " + l + "," + n + "," + taken));
+    const confirm = this.line("+CIPSEND: " + l + "," + n + "," + taken);
+    if (!this.quirks) this.write(this.okText() + confirm);
+    else if (this.sendCount % 3 === 2) this.write(confirm + this.okText()); // the async result before OK
+    else {
+      // OK now, the async result a moment later: pushes and notices can land in between (section 8).
+      this.write(this.okText());
+      this.after(2, () => {
+        if (gen === this.generation) this.write(confirm);
+      });
+    }
     this.commandDone();
   }
 
