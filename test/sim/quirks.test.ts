@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as net from "net";
 import { TcpPeer, UdpPeer } from "../../tools/sim/peers";
-import { ERROR, Host, line } from "./helpers";
+import { Host, line } from "./helpers";
 
 /** Collapse the line ends before every OK (the profile adds blank lines there), so answers can be compared. */
 function norm(s: string): string {
