@@ -335,6 +335,14 @@ describe("e2e through the simulator", function () {
       assert.ok(await until(() => sock.state === "closed", 10000));
       assert.ok(await until(() => w.events.filter((e) => e === "online").length === 2, 60000), w.events.join());
       assert.deepStrictEqual(closes(r), ["close network"]);
+      // The module kept the dead link listed (section 7): the driver closed it, and connecting works again.
+      const lostLink = sock.link;
+      assert.ok(await until(() => w.sim.links[lostLink] === undefined, 10000), "the lost link was closed on the module");
+      const p2 = await peer(true);
+      const again = w.modem.connect("127.0.0.1", p2.port);
+      const r2 = record(again);
+      assert.ok(await until(() => r2.log.indexOf("connect") >= 0, 10000), r2.log.join(","));
+      assert.ok(again.link === lostLink || w.modem.status().links[lostLink].state === "free", "the driver's table has the link free again");
     });
 
     it("network: +CIPERROR on a send after a PDN loss", async () => {

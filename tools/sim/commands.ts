@@ -142,7 +142,7 @@ function cipopen(m: A76xxSim, c: Cmd): HandlerResult {
   if (isNaN(l) || (proto !== "TCP" && proto !== "UDP")) return m.error();
   if (!m.netOpen) return m.ipError(IpErr.NET_NOT_OPENED);
   const cur = m.links[l];
-  if (cur && cur.state !== "closed") return m.ipError(IpErr.CONNECTION_EXISTS);
+  if (cur && (cur.state !== "closed" || cur.lost)) return m.ipError(IpErr.CONNECTION_EXISTS);
   const transparent = m.netTransparent;
   if (transparent && l !== 0) return m.ipError(IpErr.NOT_SUPPORTED);
   if (proto === "TCP") {
@@ -228,13 +228,18 @@ function ciprxget(m: A76xxSim, c: Cmd): HandlerResult {
 function cipclose(m: A76xxSim, c: Cmd): HandlerResult {
   if (c.kind === "read") {
     const f: number[] = [];
-    for (let i = 0; i < 10; i++) f.push(m.links[i] && m.links[i]!.state === "open" ? 1 : 0);
+    for (let i = 0; i < 10; i++) f.push(m.links[i] && (m.links[i]!.state === "open" || m.links[i]!.lost) ? 1 : 0);
     return m.reply("+CIPCLOSE: " + f.join(","));
   }
   if (c.kind !== "set") return m.error();
   const l = int(c, 0, 0, 9);
   if (isNaN(l) || c.args.length > 1) return m.error();
   const link = m.links[l];
+  if (link && link.lost) {
+    // A link the network took: closing it frees its number.
+    m.links[l] = undefined;
+    return m.raw(m.okText() + m.line("+CIPCLOSE: " + l + "," + Err.OK));
+  }
   if (!link || link.state === "closed") {
     if (m.quirks) return m.raw(m.line("+CIPCLOSE: " + l + "," + Err.NOT_SUPPORTED) + m.errorText());
     return m.ipError(IpErr.CONNECTION_NOT_CREATED);

@@ -56,6 +56,11 @@ export class Link {
   failNextSend = false;
   /** Until this time (sim clock, ms) the send buffer counts as full (fault). */
   sendBusyUntil = 0;
+  /**
+   * The network dropped under it: the socket is gone but the module still lists the link as open
+   * (AT+CIPCLOSE?) and will not reuse its number until the host closes it (doc section 7).
+   */
+  lost = false;
   tcp: net.Socket | undefined;
   udp: dgram.Socket | undefined;
   private buf = "";

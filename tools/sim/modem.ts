@@ -992,7 +992,19 @@ export class A76xxSim {
     const wasData = this.dataMode;
     if (wasData) this.leaveDataMode();
     const hadNet = this.netOpen;
+    // The sockets die, but the links stay listed until the host closes them (section 7).
+    const lost: Array<Link | undefined> = [];
+    for (let i = 0; i < 10; i++) {
+      const l = this.links[i];
+      lost.push(l && l.state === "open" && !l.transparent ? l : undefined);
+    }
     this.closeAllNetwork(true);
+    for (let i = 0; i < 10; i++) {
+      const l = lost[i];
+      if (!l) continue;
+      l.lost = true;
+      this.links[i] = l;
+    }
     if (wasData) this.urc("CLOSED");
     if (this.quirks && hadNet) {
       this.netOpen = true; // AT+NETOPEN? still says open: the host must AT+NETCLOSE
