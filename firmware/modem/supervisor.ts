@@ -571,8 +571,7 @@ export class ModemSupervisor {
     if (ev === Ev.Result && r) {
       if (!r.error) {
         // Already running: a PWRKEY press now would switch it off.
-        this.powered = true;
-        this.enterState(ModemState.Configuring);
+        this.moduleAnswered();
         return;
       }
       this.probeFailed();
@@ -584,6 +583,12 @@ export class ModemSupervisor {
       this.searchAfterBoot = false;
       this.enterState(ModemState.BaudSearch);
     }
+  }
+
+  /** The module answered a probe: it is on; configure it. */
+  private moduleAnswered(): void {
+    this.powered = true;
+    this.enterState(ModemState.Configuring);
   }
 
   private entryBaudSearch(): void {
@@ -686,8 +691,7 @@ export class ModemSupervisor {
     }
     if (ev === Ev.Result && r) {
       if (!r.error) {
-        this.powered = true;
-        this.enterState(ModemState.Configuring);
+        this.moduleAnswered();
         return;
       }
       this.probeFailed();
@@ -710,13 +714,11 @@ export class ModemSupervisor {
     if (ev === Ev.SimReady && this.step === 3) {
       // The SIM volunteered READY while we waited to ask again.
       this.disarm();
-      this.step = 2;
-      this.send(cmd("AT+CPIN?", ["+CPIN:"], CMD_MS));
+      this.askSim();
       return;
     }
     if (ev === Ev.Timer && this.step === 3) {
-      this.step = 2;
-      this.send(cmd("AT+CPIN?", ["+CPIN:"], CMD_MS));
+      this.askSim();
       return;
     }
     if (ev !== Ev.Result || !r) return;
@@ -726,9 +728,8 @@ export class ModemSupervisor {
         this.send(cmd("AT+CMEE=1", undefined, CMD_MS));
         return;
       case 1: // AT+CMEE=1
-        this.step = 2;
         this.deadline = this.sched.now() + this.opts.simTimeoutMs;
-        this.send(cmd("AT+CPIN?", ["+CPIN:"], CMD_MS));
+        this.askSim();
         return;
       case 2: // AT+CPIN?
         this.onSimAnswer(r);
@@ -739,14 +740,19 @@ export class ModemSupervisor {
           this.fail(modemFailure("sim-pin", "the SIM refused the PIN", r.error));
           return;
         }
-        this.step = 2;
-        this.send(cmd("AT+CPIN?", ["+CPIN:"], CMD_MS));
+        this.askSim();
         return;
       case 5: // AT+CSQ
         this.readSignal(r);
         this.enterState(ModemState.Registering);
         return;
     }
+  }
+
+  /** Ask the SIM's state (step 2 of configuring). */
+  private askSim(): void {
+    this.step = 2;
+    this.send(cmd("AT+CPIN?", ["+CPIN:"], CMD_MS));
   }
 
   private onSimAnswer(r: AtResult): void {
