@@ -43,6 +43,7 @@ class Endpoint extends Emitter {
   /** The last error raised on it. */
   lastError: SocketError | null = null;
   protected ctx: SocketContext;
+  private errorPosted = false;
 
   constructor(ctx: SocketContext, initialState: string) {
     super();
@@ -50,11 +51,20 @@ class Endpoint extends Emitter {
     this.state = initialState;
   }
 
-  /** Emit an error for a failed call, from a task (never inside the call). */
+  /**
+   * Emit an error for a failed call, from a task (never inside the call). Calls that fail before
+   * that task runs share it: one "error" event with the latest error, however many calls failed
+   * (an application ignoring backpressure must not flood the scheduler's fixed ready queue).
+   */
   later(e: SocketError): void {
-    const self = this;
     this.lastError = e;
-    this.ctx.sched.post(() => self.emit("error", e));
+    if (this.errorPosted) return;
+    const self = this;
+    this.ctx.sched.post(() => {
+      self.errorPosted = false;
+      self.emit("error", self.lastError);
+    });
+    this.errorPosted = true;
   }
 
   /** It could not start: "error" then "close"("error"), from a task. */

@@ -219,8 +219,8 @@ export class AtEngine {
     this.uart.onData((chunk) => {
       self.rxChunks.push(chunk);
       if (self.rxPosted) return;
-      self.rxPosted = true;
       self.sched.post(() => self.receivePending());
+      self.rxPosted = true;
     });
   }
 

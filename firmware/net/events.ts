@@ -60,9 +60,9 @@ export class EventQueue {
     this.arg[tail] = arg;
     this.count++;
     if (!this.posted) {
-      this.posted = true;
       const self = this;
       this.sched.post(() => self.drain());
+      this.posted = true;
     }
     return true;
   }

@@ -524,9 +524,9 @@ export class SocketTable {
 
   schedulePump(): void {
     if (this.pumpPosted) return;
-    this.pumpPosted = true;
     const self = this;
     this.sched.post(() => self.pump());
+    this.pumpPosted = true; // only once posted: a refused post must not leave the table waiting forever
   }
 
   // ==== private ==============================================================================

@@ -163,6 +163,26 @@ describe("app: Modem API", () => {
     assert.ok(s.modem.problems.some((p) => /push mode needs rxRingBytes/.test(p)));
   });
 
+  it("a write loop that ignores backpressure gets one error event per tick, and the driver keeps working", () => {
+    const s = setup("buffer", { txQueueBytes: 1024 });
+    online(s);
+    const a = s.modem.connect("10.1.1.1", 7000);
+    const b = s.modem.connect("10.1.1.2", 7000);
+    const ra = record(a);
+    const rb = record(b);
+    s.hal.clock.runUntil(() => ra.log.indexOf("connect") >= 0 && rb.log.indexOf("connect") >= 0, 2000);
+    const bLink = b.link;
+    let refused = 0;
+    for (let i = 0; i < 500; i++) if (!a.write(bytes(100, i))) refused++; // far more than the 128-slot ready queue
+    assert.ok(refused > 400);
+    assert.ok(b.write("hello from B"));
+    b.end();
+    s.hal.clock.advance(2000);
+    assert.deepStrictEqual(ra.log.filter((l) => l === "error queue-full").length, 1, ra.log.join(","));
+    assert.strictEqual(s.fake.links[bLink].sent, "hello from B");
+    assert.deepStrictEqual(rb.log, ["connect", "close local"]);
+  });
+
   it("connect before the modem is online fails with kind offline", () => {
     const s = setup("buffer");
     const r = record(s.modem.connect("10.0.0.1", 80));
