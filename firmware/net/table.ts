@@ -322,11 +322,13 @@ export class SocketTable {
    * The owner's link when a local close still has work to do on the module; undefined when there is
    * none (not the owner, already closing) or the close was settled here (never opened, peer gone).
    */
-  private closable(l: number, owner: LinkOwner): Link | undefined {
+  private closable(l: number, owner: LinkOwner, graceful: boolean): Link | undefined {
     const link = this.links[l];
     if (!link || link.owner !== owner) return undefined;
     if (link.state === L_RESOLVING || (link.state === L_OPENING && !link.openSent)) {
-      this.finish(link, "local");
+      // Not open yet: end() sends what was written once it is, then closes; destroy() gives up now.
+      if (graceful) link.ending = true;
+      else this.finish(link, "local");
       return undefined;
     }
     if (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED) return undefined;
@@ -339,7 +341,7 @@ export class SocketTable {
 
   /** Close after everything queued is sent (TCP end; UDP close). */
   end(l: number, owner: LinkOwner): void {
-    const link = this.closable(l, owner);
+    const link = this.closable(l, owner, true);
     if (!link) return;
     link.ending = true;
     if (link.tx.length() === 0) this.startClose(link, "local");
@@ -348,7 +350,7 @@ export class SocketTable {
 
   /** Close now; queued writes are dropped. */
   destroy(l: number, owner: LinkOwner): void {
-    const link = this.closable(l, owner);
+    const link = this.closable(l, owner, false);
     if (!link) return;
     link.tx.clear();
     this.startClose(link, "local");
@@ -641,6 +643,7 @@ export class SocketTable {
     link.state = L_OPEN;
     this.post(EV_CONNECT, link.index, link.gen, undefined);
     if (this.transparentMode()) this.transparent.started();
+    if (link.ending && link.tx.length() === 0) this.startClose(link, "local"); // end() before it opened
     this.schedulePump();
   }
 

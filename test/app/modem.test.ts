@@ -183,6 +183,20 @@ describe("app: Modem API", () => {
     assert.deepStrictEqual(rb.log, ["connect", "close local"]);
   });
 
+  it("end(data) right after connect() sends the data once the link opens, then closes", () => {
+    const s = setup("buffer");
+    online(s);
+    s.fake.dns["echo.example"] = "10.1.1.9";
+    const a = s.modem.connect("echo.example", 7000);
+    const ra = record(a);
+    a.write("first ");
+    a.end("and last");
+    s.hal.clock.advance(2000);
+    assert.deepStrictEqual(ra.log, ["connect", "close local"]);
+    const sent = s.fake.links.map((l) => l.sent).join("");
+    assert.strictEqual(sent, "first and last");
+  });
+
   it("connect before the modem is online fails with kind offline", () => {
     const s = setup("buffer");
     const r = record(s.modem.connect("10.0.0.1", 80));
