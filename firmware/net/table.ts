@@ -585,11 +585,13 @@ export class SocketTable {
       if (!sent) link.closeSent = false;
       return sent;
     }
-    if (link.state === L_FREE && this.orphan[link.index]) {
+    if (this.orphan[link.index] && (link.state === L_FREE || link.state === L_RESOLVING || (link.state === L_OPENING && !link.openSent))) {
+      // The module still holds this number (reconciliation found it): free it before opening ours.
       const l = link.index;
       return this.run(cipClose(l), undefined, () => {
         self.orphan[l] = false;
         self.stats.orphansClosed++;
+        self.schedulePump();
       });
     }
     if (link.state === L_OPENING && !link.openSent) return this.sendOpen(link);

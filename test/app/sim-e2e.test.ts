@@ -234,6 +234,25 @@ describe("e2e through the simulator", function () {
     assert.strictEqual(r.data.length, 4096);
   });
 
+  it("reconnecting from the online handler after a network drop closes the module's lost link first, then connects", async () => {
+    const w = await boot("buffer", { backoffMinMs: 100 });
+    const p = await peer(true);
+    const first = record(w.modem.connect("127.0.0.1", p.port));
+    assert.ok(await until(() => first.log.indexOf("connect") >= 0, 10000));
+    let again: ReturnType<typeof record> | undefined;
+    let againSock: Socket | undefined;
+    w.modem.once("online", () => {
+      againSock = w.modem.connect("127.0.0.1", p.port);
+      again = record(againSock);
+    });
+    w.sim.fault.dropNetwork();
+    assert.ok(await until(() => !!again && again.log.indexOf("connect") >= 0, 60000), again ? again.log.join(",") : w.events.join(","));
+    againSock!.write("after the drop");
+    assert.ok(await until(() => again!.data === "after the drop", 10000), again!.data);
+    assert.deepStrictEqual(again!.errors, []);
+    assert.ok(w.modem.table.stats.orphansClosed >= 1, "the lost link was closed on the module first");
+  });
+
   it("a peer that stops reading for a while: sends wait (short confirmations retried after pauses), nothing lost", async () => {
     const w = await boot("buffer");
     const p = await peer(false);
