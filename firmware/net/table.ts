@@ -428,9 +428,14 @@ export class SocketTable {
   // ==== internals shared with the path modules ==================================================
 
   /** First free link (transparent mode: link 0 only), or -1. */
+  /**
+   * A free link for a socket of ours, or -1. Taken from the top (9 down): the module gives accepted
+   * server clients the lowest free number, and a `+CLIENT` on a link we are still resolving or
+   * opening would end that socket.
+   */
   freeLink(): number {
     if (this.transparentMode()) return this.links[0].state === L_FREE && !this.orphan[0] ? 0 : -1;
-    for (let i = 0; i < LINKS; i++) if (this.links[i].state === L_FREE && !this.orphan[i]) return i;
+    for (let i = LINKS - 1; i >= 0; i--) if (this.links[i].state === L_FREE && !this.orphan[i]) return i;
     return -1;
   }
 
@@ -579,7 +584,8 @@ export class SocketTable {
       if (link.closeSent) return false;
       link.closeSent = true;
       const sent = this.run(cipClose(link.index), link, (r) => {
-        if (r.error && r.error.kind === "timeout") self.reconciler.request();
+        // Refused or unanswered: the module's view may differ from ours; ask it.
+        if (r.error) self.reconciler.request();
         self.finish(link, link.closeReason);
       });
       if (!sent) link.closeSent = false;
@@ -666,8 +672,9 @@ export class SocketTable {
       }
       return;
     }
-    if (err === 0 && link.state === L_FREE) {
-      // A late success for a socket that gave up: the module has a link nobody owns.
+    if (err === 0 && (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED)) {
+      // A late success for a socket that gave up (timed out, destroyed while connecting, its
+      // AT+CIPCLOSE refused): the module has a link nobody owns. Closed once the slot is free.
       this.orphan[l] = true;
       this.schedulePump();
     }

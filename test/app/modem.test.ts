@@ -86,7 +86,7 @@ describe("app: Modem API", () => {
     assert.strictEqual(r.data, data);
     assert.strictEqual(sock.remoteAddress, "echo.example");
     assert.ok(s.fake.commands.indexOf('AT+CDNSGIP="echo.example"') >= 0);
-    assert.ok(s.fake.commands.indexOf('AT+CIPOPEN=0,"TCP","10.7.7.7",7') >= 0);
+    assert.ok(s.fake.commands.indexOf('AT+CIPOPEN=' + sock.link + ',"TCP","10.7.7.7",7') >= 0);
     sock.end();
     s.hal.clock.advance(200);
     assert.strictEqual(r.log[0], "connect");
@@ -103,10 +103,10 @@ describe("app: Modem API", () => {
     s.hal.clock.advance(50);
     sock.pause();
     const data = bytes(30000, 5);
-    s.fake.peerSend(0, data);
+    s.fake.peerSend(sock.link, data);
     s.hal.clock.advance(2000);
     assert.strictEqual(r.data, "");
-    assert.strictEqual(s.fake.links[0].held.length, 30000 - 4096, "the module keeps what the ring cannot take");
+    assert.strictEqual(s.fake.links[sock.link].held.length, 30000 - 4096, "the module keeps what the ring cannot take");
     sock.resume();
     s.hal.clock.advance(3000);
     assert.strictEqual(r.data, data);
@@ -120,7 +120,7 @@ describe("app: Modem API", () => {
     s.hal.clock.advance(50);
     assert.strictEqual(sock.write(new Uint8Array([0, 1, 0x1a, 0xff, 13, 10])), true);
     s.hal.clock.advance(100);
-    assert.strictEqual(s.fake.links[0].sent, "\x00\x01\x1a\xff\r\n");
+    assert.strictEqual(s.fake.links[sock.link].sent, "\x00\x01\x1a\xff\r\n");
   });
 
   it("reports invalid arguments as error then close(error), writing nothing to the UART", () => {
@@ -213,8 +213,8 @@ describe("app: Modem API", () => {
     u.on("listening", () => u.send("ping", "10.2.2.2", 9999));
     u.on("message", (d: string, info: { address: string; port: number; size: number }) => got.push(d + "@" + info.address + ":" + info.port + "/" + info.size));
     s.hal.clock.advance(100);
-    assert.deepStrictEqual(s.fake.links[0].datagrams, [{ data: "ping", ip: "10.2.2.2", port: 9999 }]);
-    s.fake.peerSend(0, "pong", "10.2.2.2", 9999);
+    assert.deepStrictEqual(s.fake.links[u.link].datagrams, [{ data: "ping", ip: "10.2.2.2", port: 9999 }]);
+    s.fake.peerSend(u.link, "pong", "10.2.2.2", 9999);
     s.hal.clock.advance(50);
     assert.deepStrictEqual(got, ["pong@10.2.2.2:9999/4"]);
     u.close();

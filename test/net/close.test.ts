@@ -59,14 +59,16 @@ describe("net: closing and recovery", () => {
 
   it("an open that fails (+CIPOPEN: <l>,<err>) raises the modem's code and text, then close(error)", () => {
     const rig = makeRig();
-    rig.modem.openErr[0] = 10;
     const o = new Owner(rig);
+    const l = rig.table.freeLink();
+    rig.modem.openErr[l] = 10;
     o.link = rig.table.openTcp("10.1.1.1", 7000, o) as number;
+    assert.strictEqual(o.link, l);
     rig.run(100);
     assert.deepStrictEqual(o.log, ["error async", "close error"]);
     assert.strictEqual(o.errors[0].code, 10);
     assert.ok(/timeout/.test(o.errors[0].text));
-    assert.strictEqual(rig.table.status(0).state, "free");
+    assert.strictEqual(rig.table.status(l).state, "free");
   });
 
   it("an open without an answer times out, is closed on the module, and the slot is reusable", () => {
@@ -76,7 +78,7 @@ describe("net: closing and recovery", () => {
     o.link = rig.table.openTcp("10.1.1.1", 7000, o) as number;
     rig.run(3500);
     assert.deepStrictEqual(o.log, ["error timeout", "close error"]);
-    assert.ok(rig.modem.commands.indexOf("AT+CIPCLOSE=0") >= 0);
+    assert.ok(rig.modem.commands.indexOf("AT+CIPCLOSE=" + o.link) >= 0);
   });
 
   it("a host name that does not resolve fails with the DNS error before AT+CIPOPEN", () => {

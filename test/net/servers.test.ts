@@ -1,6 +1,6 @@
 // Servers: AT+SERVERSTART/STOP, +CLIENT hand-over, allowlist closing and counting, the 4-server limit.
 import * as assert from "assert";
-import { bytes, makeRig, SrvOwner } from "./rig";
+import { bytes, makeRig, Owner, SrvOwner } from "./rig";
 
 describe("net: servers", () => {
   it("starts a server, hands a +CLIENT link to its owner, exchanges data and stops", () => {
@@ -79,5 +79,20 @@ describe("net: servers", () => {
     assert.deepStrictEqual(s.log, ["error ip", "close error"]);
     assert.strictEqual(s.errors[0].code, 20);
     assert.ok(/already listening/.test(s.errors[0].text));
+  });
+
+  it("a client the module accepts while one of our sockets still resolves its host does not take that socket's link", () => {
+    const rig = makeRig();
+    rig.modem.dns["slow.example"] = "93.184.216.34";
+    const s = new SrvOwner(rig);
+    rig.table.listen(8080, s, undefined);
+    rig.run(50);
+    const o = new Owner(rig);
+    o.link = rig.table.openTcp("slow.example", 80, o) as number;
+    rig.modem.acceptClient(0, 0, "192.168.1.5", 5000); // the module gives accepted clients its lowest free link
+    rig.run(500);
+    assert.notStrictEqual(o.link, 0);
+    assert.deepStrictEqual(o.log, ["connect"]);
+    assert.ok(s.log.some((l) => l.indexOf("client 0") === 0), s.log.join(","));
   });
 });
