@@ -215,6 +215,7 @@ export class Link {
 
 /** Splits "ip:port" (the last ':' separates the port). Returns the port, or -1 when malformed; the ip goes to out[0]. */
 export function splitRemote(remote: string, out: string[]): number {
+  out[0] = ""; // never leave the previous call's address behind
   const c = remote.lastIndexOf(":");
   if (c <= 0) return -1;
   out[0] = remote.substr(0, c);

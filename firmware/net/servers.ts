@@ -7,6 +7,7 @@
 // open when their server stops.
 import { checkHost, checkPort } from "../core/validate";
 import { serverStop } from "../at/command";
+import { AtError } from "../at/errors";
 import { CloseReason, fromModem, SocketError, socketError } from "./errors";
 import { EV_CLIENT, EV_LISTENING, EV_REJECTED, EV_SERVER_CLOSE, EV_SERVER_ERROR } from "./events";
 import { LinkOwner, L_CLOSED, L_FREE, L_OPEN, splitRemote } from "./link";
@@ -47,6 +48,8 @@ export class ServerSlot {
   stopSent = false;
   /** close() arrived while AT+SERVERSTART was in flight. */
   stopWanted = false;
+  /** The module said the slot was already listening once: it was stopped and started again. */
+  restarted = false;
   accepted = 0;
   rejected = 0;
 
@@ -63,6 +66,7 @@ export class ServerSlot {
     this.startSent = false;
     this.stopSent = false;
     this.stopWanted = false;
+    this.restarted = false;
     this.accepted = 0;
     this.rejected = 0;
   }
@@ -72,6 +76,11 @@ export class ServerSlot {
     for (let i = 0; i < this.allow.length; i++) if (this.allow[i] === ip) return true;
     return false;
   }
+}
+
+/** `+IP ERROR: Server is already listening` (20) or the async `<err>` 7 "TCP server already listening". */
+function alreadyListening(e: AtError): boolean {
+  return (e.kind === "ip" && e.code === 20) || (e.kind === "async" && e.code === 7) || e.text.indexOf("already listening") >= 0;
 }
 
 export class Servers {
@@ -140,6 +149,21 @@ export class Servers {
       s.startSent = true;
       const ok = t.run({ request: "AT+SERVERSTART=" + s.port + "," + s.index, timeoutMs: 10000 }, undefined, (r) => {
         if (s.gen !== gen || s.state !== S_STARTING) return;
+        if (r.error && !s.restarted && alreadyListening(r.error)) {
+          // The module still listens on this slot (an earlier SERVERSTOP went unanswered): stop it, start again.
+          s.restarted = true;
+          const sent = t.run(serverStop(s.index), undefined, () => {
+            if (s.gen !== gen || s.state !== S_STARTING) return;
+            s.startSent = false;
+            t.schedulePump();
+          });
+          if (!sent) {
+            // The engine refused (queue full): try the whole start again later.
+            s.restarted = false;
+            s.startSent = false;
+          }
+          return;
+        }
         if (r.error) {
           t.post(EV_SERVER_ERROR, s.index, s.gen, fromModem(r.error, "AT+SERVERSTART failed"));
           self.finish(s, "error");

@@ -44,6 +44,8 @@ export class FakeA76xx {
   sendFailure = "";
   /** Scripted +CIPOPEN error codes per link (one-shot). */
   readonly openErr: { [link: number]: number } = {};
+  /** When set, AT+SERVERSTART answers `+IP ERROR: <this>` then ERROR. */
+  serverStartError = "";
   /** Do not answer AT+CIPOPEN's async result (the connect hangs). */
   silentOpen = false;
   /** DNS table for AT+CDNSGIP. */
@@ -307,6 +309,7 @@ export class FakeA76xx {
     }
     if ((m = /^AT\+SERVERSTART=(\d+),(\d)$/.exec(cmd))) {
       const i = +m[2];
+      if (this.serverStartError) return this.reply("\r\n+IP ERROR: " + this.serverStartError + "\r\n\r\nERROR\r\n");
       if (this.servers[i]) return this.reply("\r\n+IP ERROR: Server is already listening\r\n\r\nERROR\r\n");
       this.servers[i] = { port: +m[1] };
       return this.reply("\r\nOK\r\n");

@@ -72,13 +72,24 @@ describe("net: servers", () => {
 
   it("reports a refused AT+SERVERSTART with the modem's error and closes the server", () => {
     const rig = makeRig();
-    rig.modem.servers[0] = { port: 1 };
+    rig.modem.serverStartError = "Bind port failed";
     const s = new SrvOwner(rig);
     rig.table.listen(8080, s, undefined);
     rig.run(50);
     assert.deepStrictEqual(s.log, ["error ip", "close error"]);
+    assert.strictEqual(s.errors[0].code, 1);
+    assert.ok(/Bind port failed/.test(s.errors[0].text));
+  });
+
+  it("reports 'already listening' when stopping the slot and starting again did not help", () => {
+    const rig = makeRig();
+    rig.modem.serverStartError = "Server is already listening";
+    const s = new SrvOwner(rig);
+    rig.table.listen(8080, s, undefined);
+    rig.run(100);
+    assert.deepStrictEqual(s.log, ["error ip", "close error"]);
     assert.strictEqual(s.errors[0].code, 20);
-    assert.ok(/already listening/.test(s.errors[0].text));
+    assert.ok(rig.modem.commands.indexOf("AT+SERVERSTOP=0") >= 0, "it tried a stop first");
   });
 
   it("a client the module accepts while one of our sockets still resolves its host does not take that socket's link", () => {
@@ -94,5 +105,41 @@ describe("net: servers", () => {
     assert.notStrictEqual(o.link, 0);
     assert.deepStrictEqual(o.log, ["connect"]);
     assert.ok(s.log.some((l) => l.indexOf("client 0") === 0), s.log.join(","));
+  });
+
+  it("listens again on a slot the module still holds after an unanswered SERVERSTOP (stop, then start once more)", () => {
+    const rig = makeRig();
+    const fake = rig.modem as unknown as { reply(d: string): void; servers: Array<{ port: number } | undefined> };
+    const s = new SrvOwner(rig);
+    rig.table.listen(8080, s, undefined);
+    rig.run(50);
+    const reply = fake.reply.bind(fake);
+    fake.reply = (d: string) => {
+      if (d.indexOf("+SERVERSTOP:") >= 0) {
+        fake.servers[0] = { port: 8080 }; // the answer is lost and the module keeps listening
+        return;
+      }
+      reply(d);
+    };
+    rig.table.closeServer(0, s);
+    rig.run(40000);
+    fake.reply = reply;
+    const s2 = new SrvOwner(rig);
+    assert.strictEqual(rig.table.listen(9090, s2, undefined), 0);
+    rig.run(200);
+    assert.deepStrictEqual(s2.log, ["listening"]);
+  });
+
+  it("rejects a +CLIENT whose address cannot be read instead of admitting it with the previous client's", () => {
+    const rig = makeRig();
+    const s = new SrvOwner(rig);
+    rig.table.listen(9000, s, ["10.0.0.7"]);
+    rig.run(50);
+    rig.modem.acceptClient(0, 0, "10.0.0.7", 4001);
+    rig.run(50);
+    rig.modem.write("\r\n+CLIENT: 1,0,10.6.6.6\r\n");
+    rig.run(50);
+    assert.strictEqual(s.log.filter((l) => l.indexOf("client") === 0).length, 1, s.log.join(","));
+    assert.strictEqual(rig.table.stats.rejectedClients, 1);
   });
 });
