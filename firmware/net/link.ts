@@ -101,6 +101,8 @@ export class Link {
   txRetries = 0;
   /** No AT+CIPSEND before this time (ms): the module's send buffer was full. */
   txHoldUntil = 0;
+  /** The timer that pumps again at txHoldUntil (0 = none). */
+  txHoldTimer: TimerId = 0;
   /** A UDP destination is being resolved. */
   txResolving = false;
 

@@ -486,6 +486,8 @@ export class SocketTable {
     if (link.state === L_FREE || link.state === L_CLOSED) return;
     if (link.openTimer) this.sched.clearTimer(link.openTimer);
     link.openTimer = 0;
+    if (link.txHoldTimer) this.sched.clearTimer(link.txHoldTimer);
+    link.txHoldTimer = 0;
     if ((link.rxKnown > 0 || link.rxNotified || link.rxBusy) && reason !== "local" && link.state === L_OPEN) {
       // The module held bytes we could not read before the link closed (never read a closed link:
       // doc section 9). Reported, never silent.

@@ -95,7 +95,11 @@ export class TxPath {
     for (let i = 1; i < link.txRetries && ms < SHORTFALL_PAUSE_MAX_MS; i++) ms *= 2;
     if (ms > SHORTFALL_PAUSE_MAX_MS) ms = SHORTFALL_PAUSE_MAX_MS;
     link.txHoldUntil = t.sched.now() + ms;
-    t.sched.setTimer(ms, () => t.schedulePump());
+    t.sched.clearTimer(link.txHoldTimer);
+    link.txHoldTimer = t.sched.setTimer(ms, () => {
+      link.txHoldTimer = 0;
+      t.schedulePump();
+    });
   }
 
   private sendDatagram(link: Link): boolean {
