@@ -537,8 +537,7 @@ export class ModemSupervisor {
         this.engine.reset();
         return;
       default:
-        this.hardReset = true;
-        this.enterState(ModemState.Resetting);
+        this.resetModule(true);
     }
   }
 
@@ -924,8 +923,7 @@ export class ModemSupervisor {
         return;
       case 8:
         if (this.netOpenSucceeded(r)) {
-          this.step = 10;
-          this.send(cmd("AT+IPADDR", ["+IPADDR:"], CMD_MS));
+          this.askIpAddr(10);
           return;
         }
         this.lastError = modemFailure("netopen", "AT+NETOPEN failed", r.error);
@@ -934,13 +932,11 @@ export class ModemSupervisor {
         return;
       case 9: {
         if (netIsOpen(r)) {
-          this.step = 10;
-          this.send(cmd("AT+IPADDR", ["+IPADDR:"], CMD_MS));
+          this.askIpAddr(10);
           return;
         }
         // Vendor advice: reset the module and bring it up again.
-        this.hardReset = false;
-        this.enterState(ModemState.Resetting);
+        this.resetModule(false);
         return;
       }
       case 10: {
@@ -958,6 +954,18 @@ export class ModemSupervisor {
 
   private sendNetClose(): void {
     this.send({ request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: NETCLOSE_MS });
+  }
+
+  /** Ask the module's address at `step`; its answer goes to goOnline. */
+  private askIpAddr(step: number): void {
+    this.step = step;
+    this.send(cmd("AT+IPADDR", ["+IPADDR:"], CMD_MS));
+  }
+
+  /** Reset the module: a power cycle when `hard` (it stopped answering), else AT+CRESET. */
+  private resetModule(hard: boolean): void {
+    this.hardReset = hard;
+    this.enterState(ModemState.Resetting);
   }
 
   /** The AT+IPADDR answer: remember the address and go online. */
@@ -1077,15 +1085,13 @@ export class ModemSupervisor {
         return;
       case 3:
         if (this.netOpenSucceeded(r)) {
-          this.step = 4;
-          this.send(cmd("AT+IPADDR", ["+IPADDR:"], CMD_MS));
+          this.askIpAddr(4);
           return;
         }
         this.netRetries++;
         if (this.netRetries >= this.opts.maxNetRetries) {
           this.lastError = modemFailure("netopen", "the network did not re-open after " + this.netRetries + " attempts", r.error);
-          this.hardReset = false;
-          this.enterState(ModemState.Resetting);
+          this.resetModule(false);
           return;
         }
         this.backoff = Math.min(this.backoff * 2, this.opts.backoffMaxMs);
