@@ -73,7 +73,7 @@ describe("device check: fixtures", () => {
 describe("device check: minified code", () => {
   for (const f of bad) {
     it(`still reports ${constructsOf(f.expected).join(", ")} in ${f.name} after esbuild minifies it into an IIFE`, () => {
-      const minified = transformSync(f.code, { minify: true, format: "iife" }).code;
+      const minified = transformSync(f.code, { minify: true, format: "iife", charset: "utf8" }).code;
       assert.ok(minified.trim().split("\n").length <= 2, "esbuild did not put the code on one line");
       assert.deepStrictEqual(constructsOf(lineAndConstruct(checkDeviceSource(minified))), constructsOf(f.expected));
     });

@@ -98,6 +98,27 @@ function startsWith(s: string, p: string): boolean {
   return s.substr(0, p.length) === p;
 }
 
+/** True for printable ASCII only (no CR, LF or control bytes). */
+function printable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c > 126) return false;
+  }
+  return true;
+}
+
+/** Field `k` (comma-separated) of `s` from `from`. */
+function field(s: string, from: number, k: number): string {
+  let start = from;
+  for (let i = 0; i < k; i++) {
+    const c = s.indexOf(",", start);
+    if (c < 0) return "";
+    start = c + 1;
+  }
+  const e = s.indexOf(",", start);
+  return e < 0 ? s.substr(start) : s.substring(start, e);
+}
+
 function finalErrorKind(kind: FinalKind): AtErrorKind {
   return kind === "ok" ? "error" : kind;
 }
@@ -157,7 +178,7 @@ export class AtEngine {
     checkIntOption("maxInfoLines", options.maxInfoLines, 1, 64);
     checkIntOption("syncTimeoutMs", options.syncTimeoutMs, 1, 600000);
     checkIntOption("stallAfterTimeouts", options.stallAfterTimeouts, 1, 100);
-    if (!options.syncRequest || !AtEngine.printable(options.syncRequest)) throw new RangeError("AT option syncRequest must be printable text");
+    if (!options.syncRequest || !printable(options.syncRequest)) throw new RangeError("AT option syncRequest must be printable text");
     this.options = options;
     this.uart = uart;
     this.sched = scheduler;
@@ -201,14 +222,6 @@ export class AtEngine {
     this.parser = new AtParser({ ringBytes: options.ringBytes, maxPayloadBytes: options.maxPayloadBytes }, codec, sink);
   }
 
-  private static printable(s: string): boolean {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 32 || c > 126) return false;
-    }
-    return true;
-  }
-
   /** Take the UART's receive side: every chunk is posted to the Scheduler and parsed in order. Idempotent. */
   start(): void {
     if (this.started) return;
@@ -242,7 +255,7 @@ export class AtEngine {
    * (control bytes in a non-raw request, timeoutMs not an integer ≥ 1): a programmer error.
    */
   submit(cmd: AtCommand, done: AtDone | undefined): boolean {
-    if (!cmd.raw && !AtEngine.printable(cmd.request)) throw new RangeError("AT request must be printable ASCII (no CR/LF/control bytes)");
+    if (!cmd.raw && !printable(cmd.request)) throw new RangeError("AT request must be printable ASCII (no CR/LF/control bytes)");
     checkIntOption("timeoutMs", cmd.timeoutMs, 1, 10000000);
     if (this.phase === STALLED || this.qCount === this.qCmd.length) return false;
     let tail = this.qHead + this.qCount;
@@ -499,18 +512,6 @@ export class AtEngine {
     return false;
   }
 
-  /** Field `k` (comma-separated) of `s` from `from`. */
-  private static field(s: string, from: number, k: number): string {
-    let start = from;
-    for (let i = 0; i < k; i++) {
-      const c = s.indexOf(",", start);
-      if (c < 0) return "";
-      start = c + 1;
-    }
-    const e = s.indexOf(",", start);
-    return e < 0 ? s.substr(start) : s.substring(start, e);
-  }
-
   private onLine(text: string): void {
     const c = this.cur;
     if (this.phase === CMD && c) {
@@ -518,7 +519,7 @@ export class AtEngine {
         this.curAsync = text;
         const k = c.asyncErrField;
         if (k !== undefined && k >= 0) {
-          const f = AtEngine.field(text, c.async.length, k).trim();
+          const f = field(text, c.async.length, k).trim();
           if (f !== "0") this.curAsyncErr = modemError("async", f);
         }
         if (this.curFinal) this.finish(this.curAsyncErr, "", true, IDLE);

@@ -141,7 +141,8 @@ export class Scheduler {
 
   private armTick(): void {
     if (this.tickHandle !== undefined) return;
-    this.tickHandle = this.clock.setTimeout(() => this.tick(), 0);
+    const self = this;
+    this.tickHandle = this.clock.setTimeout(() => self.tick(), 0);
   }
 
   private tick(): void {
@@ -189,7 +190,8 @@ export class Scheduler {
     this.halDeadline = earliest;
     if (earliest === Infinity) return;
     const delay = earliest - this.clock.now();
-    this.halTimer = this.clock.setTimeout(() => this.expire(), delay > 0 ? delay : 0);
+    const self = this;
+    this.halTimer = this.clock.setTimeout(() => self.expire(), delay > 0 ? delay : 0);
   }
 
   private expire(): void {

@@ -429,11 +429,13 @@ export class ModemSupervisor {
       case ModemState.Recovering: return this.entryRecovering();
       case ModemState.Resetting: return this.entryResetting();
       case ModemState.PoweringOff: return this.entryPoweringOff();
-      case ModemState.Failed:
+      case ModemState.Failed: {
+        const e = this.lastError as ModemError;
         this.tell((l) => {
-          if (l.failed) l.failed(this.lastError as ModemError);
+          if (l.failed) l.failed(e);
         });
         return;
+      }
     }
   }
 

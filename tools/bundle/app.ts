@@ -76,7 +76,7 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     platform: "neutral",
     minify: true,
     legalComments: "none",
-    charset: "utf8",
+    charset: "ascii",
     define: { __A76XX_APP__: JSON.stringify(config) },
     // The modem is a global for the REPL: modem.diagnose(), modem.at("AT+CSQ"), modem.printStatus().
     banner: { js: "var modem;" },

@@ -33,7 +33,7 @@ export async function bundle(entry: string, outfile: string, minify: boolean): P
     platform: "neutral",
     minify,
     legalComments: "none",
-    charset: "utf8",
+    charset: "ascii",
     metafile: true,
     banner: { js: BANNER },
     footer: { js: FOOTER },

@@ -16,6 +16,7 @@ export const DEVICE_CONSTRUCTS: readonly string[] = [
   "Map", "Set", "WeakMap", "Symbol",
   "Array.from", "Object.freeze", "Math.trunc", "Number.isInteger", "Array.prototype.slice",
   "call before declaration", "loop variable captured by closure",
+  "class expression naming itself", "non-ASCII character", "arrow using this in a skipped branch",
 ];
 
 const FORBIDDEN_GLOBALS: ReadonlySet<string> = new Set(["Map", "Set", "WeakMap", "Symbol"]);
@@ -108,6 +109,64 @@ function isNestedPattern(ancestors: AnyNode[]): boolean {
   return false;
 }
 
+/**
+ * True when `child` sits where the interpreter may parse it without running it, one level below
+ * `parent`: a branch of `?:`, the right of `&&`/`||`/`??`, an `if` branch, a `case`, a loop's body,
+ * test or update. Espruino skips a `{…}` block as a whole, so the walk up stops at a block.
+ */
+function isSkippedEdge(parent: AnyNode, child: AnyNode): boolean {
+  switch (parent.type) {
+    case "ConditionalExpression": return child === parent.consequent || child === parent.alternate;
+    case "LogicalExpression": return child === parent.right;
+    case "IfStatement": return child === parent.consequent || child === parent.alternate;
+    case "SwitchCase": return child !== parent.test;
+    case "WhileStatement": case "DoWhileStatement": case "ForInStatement": case "ForOfStatement": return child === parent.body;
+    case "ForStatement": return child === parent.body || child === parent.test || child === parent.update;
+    default: return false;
+  }
+}
+
+/**
+ * For a `this` at ancestors[last]: the arrow functions it belongs to (those between it and the
+ * nearest ordinary function) that are defined in a skipped branch. The debug interpreter asserts
+ * (`jsvHasChildren(obj)` in jsvar.c) when it parses such an arrow without running it, because an
+ * arrow that uses `this` captures it at definition; a release build lets it pass.
+ */
+function arrowsUsingThisInSkippedBranch(ancestors: AnyNode[]): AnyNode[] {
+  let fn = 0;
+  for (let i = ancestors.length - 2; i > 0; i--) {
+    const t = ancestors[i].type;
+    if (t === "FunctionDeclaration" || t === "FunctionExpression") {
+      fn = i;
+      break;
+    }
+  }
+  const out: AnyNode[] = [];
+  for (let a = ancestors.length - 2; a > fn; a--) {
+    if (ancestors[a].type !== "ArrowFunctionExpression") continue;
+    for (let i = a - 1; i >= fn; i--) {
+      const parent = ancestors[i];
+      if (parent.type === "BlockStatement" || isFunction(parent) || parent.type === "Program") break;
+      if (isSkippedEdge(parent, ancestors[i + 1])) {
+        out.push(ancestors[a]);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Line, column and the first non-ASCII character of every line that has one (the espruino CLI's upload mangles them). */
+function nonAsciiFindings(code: string): Finding[] {
+  const out: Finding[] = [];
+  const lines = code.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /[^\x00-\x7f]/.exec(lines[i]);
+    if (m) out.push({ line: i + 1, column: m.index + 1, construct: "non-ASCII character" });
+  }
+  return out;
+}
+
 interface AcornError {
   message: string;
   pos?: number;
@@ -142,7 +201,8 @@ export function checkDeviceSource(code: string): Finding[] {
   const program = parseProgram(code);
   if (!("type" in program)) return [program];
 
-  const findings: Finding[] = [];
+  const findings: Finding[] = nonAsciiFindings(code);
+  const arrowsReported = new Set<AnyNode>();
   const report = (node: AnyNode, construct: string): void => {
     const start = node.loc ? node.loc.start : { line: 1, column: 0 };
     findings.push({ line: start.line, column: start.column + 1, construct });
@@ -241,6 +301,13 @@ export function checkDeviceSource(code: string): Finding[] {
       case "LabeledStatement":
         report(node, "labelled statement");
         break;
+      case "ThisExpression":
+        for (const arrow of arrowsUsingThisInSkippedBranch(ancestors)) {
+          if (arrowsReported.has(arrow)) continue;
+          arrowsReported.add(arrow);
+          report(arrow, "arrow using this in a skipped branch");
+        }
+        break;
       case "ImportSpecifier": case "ImportDefaultSpecifier": case "ImportNamespaceSpecifier":
         declare(ancestors, 0, node.local.name, "import");
         break;
@@ -275,6 +342,10 @@ export function checkDeviceSource(code: string): Finding[] {
       continue;
     }
     const { binding, depth } = found;
+    if (binding.kinds.has("self") && chain[depth].type === "ClassExpression") {
+      // Espruino does not bind a class expression's own name inside its body.
+      report(id, "class expression naming itself");
+    }
     // A function created between the declaring scope and the reference defers (or repeats) the read.
     const inNestedFunction = chain.slice(depth + 1).some(isFunction);
     if (!inNestedFunction && binding.firstFunctionDeclaration !== Infinity && id.start < binding.firstFunctionDeclaration) {
