@@ -3,16 +3,18 @@
 //   ts-node tools/sim/cli.ts --pty /tmp/a76xx [--baud 115200] [--log file] [--faults list]
 //        [--profile clean|field-quirks] [--boot-ms N] [--powered | --boot] [--chunk N]
 //        [--latency-ms N] [--rx-buffer N] [--dns name=ip,…] [--port-map 8080=18080,…]
+//        [--event-gap-ms N] [--guard-ms N] [--list-faults]
 //
 // By default the module is on and ready at once (a person has no PWRKEY); --boot starts it as if
 // just switched on (banner after --boot-ms). --faults takes `name[:arg][@ms]` items separated by
 // commas (`@ms` = apply that long after start), e.g. `sim-busy,drop-network@30000,reboot@60000`.
 // While it runs, lines typed on its own standard input (a terminal) are applied the same way
-// ("help" lists the names, "state" shows the links). SIGINT/SIGTERM close every socket, stop socat
-// (which removes the link) and exit.
+// ("help" lists the names, "state" shows the links; --list-faults prints the same list and exits).
+// A bad item in --faults stops the CLI before it starts; a typed one is refused with a message.
+// SIGINT/SIGTERM close every socket, stop socat (which removes the link) and exit.
 import { SystemClock } from "../../hal/host/system-clock";
 import { Profile } from "./boot";
-import { applyFault, FAULT_NAMES, parseFaults } from "./faults";
+import { applyFault, FaultItem, faultHelp, parseFaults } from "./faults";
 import { A76xxSim } from "./modem";
 import { PtyBridge, Transcript } from "./pty";
 
@@ -29,17 +31,20 @@ interface CliArgs {
   rxBuffer: number;
   dns: { [name: string]: string };
   portMap: { [port: number]: number };
+  eventGapMs: number;
+  guardMs: number;
 }
 
 const USAGE =
   "usage: cli.ts --pty <path> [--baud 115200] [--log file] [--faults list] [--profile clean|field-quirks]\n" +
   "              [--boot-ms 3000] [--powered|--boot] [--chunk 64] [--latency-ms 2] [--rx-buffer 16384]\n" +
-  "              [--dns name=ip,...] [--port-map 8080=18080,...]";
+  "              [--dns name=ip,...] [--port-map 8080=18080,...] [--event-gap-ms 20]\n" +
+  "              [--guard-ms 1000] [--list-faults]";
 
 function parseArgs(argv: string[]): CliArgs {
   const a: CliArgs = {
     pty: "", baud: 115200, faults: "", profile: "clean", bootMs: 3000, powered: true, chunk: 64, latencyMs: 2,
-    rxBuffer: 16384, dns: {}, portMap: {},
+    rxBuffer: 16384, dns: {}, portMap: {}, eventGapMs: 20, guardMs: 1000,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -70,6 +75,8 @@ function parseArgs(argv: string[]): CliArgs {
       case "--chunk": a.chunk = Math.max(1, num()); break;
       case "--latency-ms": a.latencyMs = num(); break;
       case "--rx-buffer": a.rxBuffer = Math.max(1, num()); break;
+      case "--event-gap-ms": a.eventGapMs = num(); break;
+      case "--guard-ms": a.guardMs = num(); break;
       case "--dns":
         for (const kv of v().split(",")) {
           const [name, ip] = kv.split("=");
@@ -84,7 +91,11 @@ function parseArgs(argv: string[]): CliArgs {
         break;
       case "-h":
       case "--help":
-        process.stdout.write(USAGE + "\n");
+        process.stdout.write(USAGE + "\n\n" + faultHelp());
+        process.exit(0);
+        break;
+      case "--list-faults":
+        process.stdout.write(faultHelp());
         process.exit(0);
         break;
       default:
@@ -117,14 +128,23 @@ async function main(): Promise<void> {
     rxBufferBytes: args.rxBuffer,
     dns: args.dns,
     portMap: args.portMap,
+    eventGapMs: args.eventGapMs,
+    guardMs: args.guardMs,
   });
   sim.attach(bridge.end, undefined, { toHost: bridge.line });
   if (!args.powered) sim.powerOn();
 
   const timers: Array<ReturnType<typeof setTimeout>> = [];
+  const apply = (f: FaultItem) => {
+    try {
+      applyFault(sim.fault, f);
+    } catch (e) {
+      process.stdout.write("a76xx-sim: " + f.name + ": " + (e as Error).message + "\n");
+    }
+  };
   for (const f of faults) {
-    if (f.atMs === undefined) applyFault(sim.fault, f);
-    else timers.push(setTimeout(() => applyFault(sim.fault, f), f.atMs));
+    if (f.atMs === undefined) apply(f);
+    else timers.push(setTimeout(() => apply(f), f.atMs));
   }
 
   let stopping = false;
@@ -167,8 +187,7 @@ async function main(): Promise<void> {
         buf = buf.substr(nl + 1);
         if (!cmd) continue;
         if (cmd === "help") {
-          for (const k of Object.keys(FAULT_NAMES)) process.stdout.write("  " + k.padEnd(14) + FAULT_NAMES[k] + "\n");
-          process.stdout.write("  state         links and counters\n");
+          process.stdout.write(faultHelp());
           continue;
         }
         if (cmd === "state") {
@@ -186,8 +205,8 @@ async function main(): Promise<void> {
         }
         try {
           for (const f of parseFaults(cmd)) {
-            if (f.atMs === undefined) applyFault(sim.fault, f);
-            else timers.push(setTimeout(() => applyFault(sim.fault, f), f.atMs));
+            if (f.atMs === undefined) apply(f);
+            else timers.push(setTimeout(() => apply(f), f.atMs));
           }
           process.stdout.write("a76xx-sim: " + cmd + "\n");
         } catch (e) {
