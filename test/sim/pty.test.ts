@@ -106,6 +106,65 @@ describe("sim: pseudo-terminal", function () {
     assert.ok(Math.abs(rate - want) / want < 0.02, "rate " + rate);
   });
 
+  it("a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it", async () => {
+    peer = await TcpPeer.listen(); // echoes
+    const clock = new SystemClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    sim = new A76xxSim({ clock, startPoweredOn: true, guardMs: 200 });
+    sim.attach(bridge.end, undefined, { toHost: bridge.line });
+    client = new PtyClient(ptyPath);
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await client.expect("AT+CIPMODE=1\r", "\r\nOK\r\n");
+    await client.expect("AT+NETOPEN\r", "\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    await client.expect(`AT+CIPOPEN=0,"TCP","127.0.0.1",${peer.port}\r`, "\r\nCONNECT 115200\r\n");
+    await client.expect("first", "first");
+    client.close(); // the host program dies in data mode
+    client = undefined;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(sim.dataMode);
+    client = new PtyClient(ptyPath); // the next one starts with AT
+    await client.expect("AT\r", "AT\r"); // forwarded to the peer, which echoes it: data, not OK
+    const p = peer;
+    await client.until(() => p.all() === "firstAT\r");
+    assert.ok(sim.dataMode);
+    await new Promise((r) => setTimeout(r, 300)); // guard before
+    await client.expect("+++", "\r\nOK\r\n"); // answered after the guard after
+    assert.ok(!sim.dataMode);
+    await client.expect("AT+CIPCLOSE=0\r", "\r\nOK\r\n\r\nCLOSED\r\n\r\n+CIPCLOSE: 0,0\r\n");
+    assert.strictEqual(peer.all(), "firstAT\r");
+  });
+
+  it("the CLI applies --faults items: a damaged DNS answer, a lost prompt", async () => {
+    peer = await TcpPeer.listen({ echo: false });
+    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/sim/cli.ts", "--pty", ptyPath, "--faults", "dns-corrupt,lose-prompt"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const end = Date.now() + 20000;
+    while (!/socat pid (\d+)/.test(out)) {
+      if (Date.now() > end || child.exitCode !== null) assert.fail("CLI did not start: " + out);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    client = new PtyClient(ptyPath);
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await client.expect("AT+NETOPEN\r", "\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    await client.expect('AT+CDNSGIP="localhost"\r', '\r\n+CDNSGIP: 1,"localhost","127.0.\x01.1"\r\n\r\nOK\r\n');
+    await client.expect(`AT+CIPOPEN=1,"TCP","127.0.0.1",${peer.port}\r`, "\r\nOK\r\n\r\n+CIPOPEN: 1,0\r\n");
+    const c = client;
+    const from = c.rx.length;
+    c.write("AT+CIPSEND=1,5\r");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(c.rx.substr(from), "", "the prompt was lost");
+    await c.expect("HELLO", "\r\nOK\r\n\r\n+CIPSEND: 1,5,5\r\n");
+    await c.expect("AT\r", "\r\nOK\r\n");
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child.kill("SIGINT");
+    assert.strictEqual(await exited, 0);
+  });
+
   it("make sim's CLI answers AT, walks section 4 against a local echo server, and leaves no process or link after SIGINT", async () => {
     peer = await TcpPeer.listen();
     child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/sim/cli.ts", "--pty", ptyPath, "--baud", "115200"], {
