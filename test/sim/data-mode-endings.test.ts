@@ -147,6 +147,48 @@ describe("sim: how transparent data mode ends", () => {
   });
 });
 
+describe("sim: data mode is entered and left only by the module's own events", () => {
+  let h: Host;
+  let peer: TcpPeer;
+  afterEach(async () => {
+    h.close();
+    await peer.close();
+  });
+
+  it("a peer sending the module's own lines (CLOSED, OK, +CIPEVENT, RDY) is data: passed byte for byte, still in data mode", async () => {
+    h = new Host({ echo: false });
+    peer = await TcpPeer.listen({ echo: false });
+    await h.expect("AT+CIPMODE=1", OK);
+    await h.expect("AT+NETOPEN", OK + line("+NETOPEN: 0"), "+NETOPEN: 0\r\n");
+    await h.expect(`AT+CIPOPEN=0,"TCP","127.0.0.1",${peer.port}`, line("CONNECT 115200"), "CONNECT 115200\r\n");
+    await h.until(() => peer.conns.length === 1);
+    const lookalike = line("CLOSED") + "hello\r\nOK\r\n" + CIPEVENT + BANNER + "+++";
+    peer.send(lookalike);
+    await h.until(() => h.rx.length - h.mark >= lookalike.length);
+    assert.strictEqual(await h.settle(1500), lookalike);
+    assert.ok(h.sim.dataMode);
+    h.send("AT+CIPCLOSE=0\r");
+    await h.until(() => peer.all() === "AT+CIPCLOSE=0\r");
+    assert.strictEqual(h.sim.link(0).state, "open");
+  });
+
+  it("host bytes that arrive after CLOSED start the next command line (the reader takes a line from its first 'at')", async () => {
+    h = new Host({ echo: false });
+    peer = await TcpPeer.listen({ echo: false });
+    await h.expect("AT+CIPMODE=1", OK);
+    await h.expect("AT+NETOPEN", OK + line("+NETOPEN: 0"), "+NETOPEN: 0\r\n");
+    await h.expect(`AT+CIPOPEN=0,"TCP","127.0.0.1",${peer.port}`, line("CONNECT 115200"), "CONNECT 115200\r\n");
+    await h.until(() => peer.conns.length === 1);
+    h.sim.fault.remoteClose(0);
+    assert.strictEqual(await h.settle(10), line("CLOSED"));
+    h.send("tail of hello");
+    await h.expect("AT", OK); // no "at" in the tail: it is line noise before AT
+    h.send("tail of data");
+    await h.expect("AT", "\r\nERROR\r\n"); // "data" holds an "at": the line is "ataAT"
+    await h.expect("AT", OK);
+  });
+});
+
 describe("sim: a module left in data mode while the host restarts", () => {
   let h: Host;
   let peer: TcpPeer;
