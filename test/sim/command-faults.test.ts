@@ -153,6 +153,18 @@ describe("sim: reboot, freeze and power cut at a precise point of a command", ()
     await h.until(() => peer!.all() === "HELLO");
   });
 
+  it("a freeze holds the module's own timers: +NETOPEN comes only when the freeze ends", async () => {
+    h = new Host({ echo: false });
+    h.sim.fault.at("ok", "hang", "AT+NETOPEN");
+    h.send("AT+NETOPEN\r");
+    await h.until(OK);
+    assert.strictEqual(await h.settle(5000), OK);
+    assert.ok(!h.sim.netOpen);
+    h.sim.fault.hang(false);
+    assert.strictEqual(await h.settle(10), line("+NETOPEN: 0"));
+    await h.expect("AT", OK);
+  });
+
   it("power cut between OK and the async +CIPOPEN: the module is off", async () => {
     h = new Host({ echo: false });
     peer = await TcpPeer.listen({ echo: false });

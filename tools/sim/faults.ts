@@ -9,8 +9,8 @@
 //   reboot()                 module restarts now: sockets gone, banner after bootMs, echo on
 //   powerCut()               module off (needs PWRKEY again)
 //   hangNextCommand(n=1)     the next n commands are echoed but never answered
-//   hang(on=true)            the module freezes: no echo, no answer, no URC, no timer (a power
-//                            cycle or hang(false) ends it)
+//   hang(on=true)            the module freezes: no echo, no answer, no URC; its timers wait
+//                            (a power cycle ends it; hang(false) resumes them)
 //   at(point, action, prefix?)  a reboot, freeze or power cut at a precise point of the next
 //                            command (starting with prefix): "echo" (its echo sent, nothing else),
 //                            "prompt" (its CIPSEND prompt sent, no payload yet), "ok" (its final
@@ -83,9 +83,8 @@ export class Faults {
   }
 
   hang(on = true): void {
-    const s = this.sim;
-    s.hung = on;
-    if (!on) s.commandDone();
+    if (on) this.sim.hung = true;
+    else this.sim.unfreeze();
   }
 
   /**

@@ -234,6 +234,8 @@ export class A76xxSim {
   private currentLine: string | undefined;
   /** Nothing more leaves the module until the reboot or power cut a trap scheduled. */
   private muted = false;
+  /** Timers that fell due while the module was frozen, in order. */
+  private frozenTimers: Array<() => void> = [];
 
   constructor(options: SimOptions) {
     this.clock = options.clock;
@@ -405,6 +407,7 @@ export class A76xxSim {
     this.currentLine = undefined;
     this.muted = false;
     this.hung = false;
+    this.frozenTimers = [];
     this.hangNext = 0;
     this.netOpen = false;
     this.netOpening = false;
@@ -470,11 +473,16 @@ export class A76xxSim {
 
   // =================================================================== timers and output
 
-  /** A modem timer on the clock; cancelled on power loss and close(); a frozen module's timers do nothing. */
+  /**
+   * A modem timer on the clock; cancelled on power loss and close(). While the module is frozen a
+   * due timer waits: it runs when the freeze ends (Faults.hang(false)) and is dropped by a power cycle.
+   */
   after(ms: number, fn: () => void): unknown {
     const h: unknown = this.clock.setTimeout(() => {
       this.timers.delete(h);
-      if (!this.closed && !this.hung) fn();
+      if (this.closed) return;
+      if (this.hung) this.frozenTimers.push(fn);
+      else fn();
     }, ms > 0 ? ms : 0);
     this.timers.add(h);
     return h;
@@ -581,6 +589,16 @@ export class A76xxSim {
   freeze(): HandlerResult {
     this.hung = true;
     return "async";
+  }
+
+  /** End a freeze (a test's hang(false)): what fell due meanwhile runs now, then the next command. */
+  unfreeze(): void {
+    if (!this.hung) return;
+    this.hung = false;
+    const due = this.frozenTimers;
+    this.frozenTimers = [];
+    for (const fn of due) if (!this.hung && !this.closed) fn();
+    this.commandDone();
   }
 
   // =================================================================== conditions
