@@ -10,6 +10,7 @@ export const esp32Devkit: BoardDef = {
   // DTR is asserted (host ready, module kept awake) by driving the TTL line low.
   dtr: { pin: "D25", activeHigh: false },
   ri: { pin: "D33", activeHigh: false },
-  atRxRingBytes: 2048,
+  atRxRingBytes: 1024,
   socketRxRingBytes: 2048,
+  links: 4,
 };

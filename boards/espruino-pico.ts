@@ -1,4 +1,4 @@
-// Espruino Pico (STM32F401) wired to an A7670 breakout on Serial1; small rings for its 5,100 JsVars.
+// Espruino Pico (STM32F401) wired to an A7670 breakout on Serial1; two links with 1.5 KB rings for its 5,100 JsVars.
 import { BoardDef } from "../firmware/core/board";
 
 export const espruinoPico: BoardDef = {
@@ -8,6 +8,7 @@ export const espruinoPico: BoardDef = {
   pwrkey: { pin: "B3", activeHigh: true, onPressMs: 100, offPressMs: 3000 },
   dtr: { pin: "B4", activeHigh: false },
   ri: { pin: "B5", activeHigh: false },
-  atRxRingBytes: 1024,
-  socketRxRingBytes: 1024,
+  atRxRingBytes: 512,
+  socketRxRingBytes: 1536,
+  links: 2,
 };

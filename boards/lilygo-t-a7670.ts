@@ -14,6 +14,7 @@ export const lilygoTA7670: BoardDef = {
   // BOARD_POWERON: raise before pressing PWRKEY.
   powerEnable: { pin: "D12", activeHigh: true },
   ri: { pin: "D33", activeHigh: false },
-  atRxRingBytes: 4096,
-  socketRxRingBytes: 4096,
+  atRxRingBytes: 1024,
+  socketRxRingBytes: 2048,
+  links: 4,
 };

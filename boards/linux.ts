@@ -5,6 +5,7 @@ export const linux: BoardDef = {
   id: "linux",
   name: "Espruino Linux build (serial device, e.g. USB-UART adapter or simulator PTY)",
   uart: { port: 1, baud: 115200, path: "/dev/ttyUSB0" },
-  atRxRingBytes: 4096,
-  socketRxRingBytes: 8192,
+  atRxRingBytes: 1024,
+  socketRxRingBytes: 4096,
+  links: 10,
 };

@@ -3,13 +3,10 @@
 // Storage is one Uint8Array created in the constructor; nothing grows with traffic. Data enters and
 // leaves as 8-bit strings (the UART's and the application's currency) through the HAL's ByteCodec,
 // whose conversions are native on every runtime (E.toUint8Array/E.toString on Espruino, Buffer on
-// the host). Copies use TypedArray.set/subarray and searches use TypedArray.indexOf, so no byte is
-// moved or compared by a JavaScript loop except the few bytes of a search pattern after a native
-// hit on its first byte.
+// the host). Copies use TypedArray.set/subarray: no byte is moved by a JavaScript loop.
 //
 // Why Uint8Array and not a string buffer: on Espruino a string is a chain of blocks and indexing
-// or splitting a long one walks it from the start; a flat Uint8Array gives O(1) indexing, native
-// indexOf and a memory cost fixed at start-up (capacity bytes + one JsVar header).
+// or splitting a long one walks it from the start; a flat Uint8Array gives O(1) indexing and a memory cost fixed at start-up (capacity bytes + one JsVar header).
 import { ByteCodec } from "./hal";
 
 export class ByteRing {
@@ -93,53 +90,5 @@ export class ByteRing {
     this.count -= n;
     if (this.count === 0) this.head = 0;
     return n;
-  }
-
-  /** The byte at `offset` after the read position (0..255), or -1 past the end. */
-  byteAt(offset: number): number {
-    if (offset < 0 || offset >= this.count) return -1;
-    let i = this.head + offset;
-    if (i >= this.capacity) i -= this.capacity;
-    return this.buf[i];
-  }
-
-  /**
-   * Offset (from the read position) of the first occurrence of `pattern` (a non-empty 8-bit string)
-   * at or after `from`, or -1. Matches spanning the wrap point are found.
-   */
-  indexOf(pattern: string, from: number): number {
-    const plen = pattern.length;
-    if (plen === 0) throw new RangeError("ByteRing.indexOf: empty pattern");
-    if (from < 0) from = 0;
-    const first = pattern.charCodeAt(0);
-    const last = this.count - plen; // last offset where a match can start
-    let off = from;
-    while (off <= last) {
-      const hit = this.findByte(first, off, last);
-      if (hit < 0) return -1;
-      let j = 1;
-      while (j < plen && this.byteAt(hit + j) === pattern.charCodeAt(j)) j++;
-      if (j === plen) return hit;
-      off = hit + 1;
-    }
-    return -1;
-  }
-
-  /** Offset of the first `value` in offsets [from, to] (inclusive), natively searched; -1 if none. */
-  private findByte(value: number, from: number, to: number): number {
-    const cap = this.capacity;
-    let start = this.head + from;
-    if (start >= cap) start -= cap;
-    let end = this.head + to; // inclusive
-    if (end >= cap) end -= cap;
-    if (start <= end) {
-      const i = this.buf.subarray(start, end + 1).indexOf(value);
-      return i < 0 ? -1 : from + i;
-    }
-    // The searched span wraps: [start, cap) then [0, end].
-    const i1 = this.buf.subarray(start, cap).indexOf(value);
-    if (i1 >= 0) return from + i1;
-    const i2 = this.buf.subarray(0, end + 1).indexOf(value);
-    return i2 < 0 ? -1 : from + (cap - start) + i2;
   }
 }

@@ -27,6 +27,11 @@ export const espruinoCodec: ByteCodec = {
   fromBytes(bytes: Uint8Array, start: number, end: number): string {
     return E.toString(bytes.subarray(start, end));
   },
+  is8bit(s: string): boolean {
+    // A UTF-8 string whose UART bytes outnumber its characters cannot go out one byte a character.
+    const u = E as unknown as { isUTF8?: (s: string) => boolean };
+    return !u.isUTF8 || !u.isUTF8(s) || E.toUint8Array(s).length === s.length;
+  },
 };
 
 export const espruinoClock: Clock = {
@@ -75,7 +80,6 @@ function uartFor(board: BoardDef): Uart {
   const serial = serialPort(board.uart.port);
   if (!serial) throw new Error("a76xx: this Espruino build has no Serial" + board.uart.port);
   let handler: ((chunk: string) => void) | undefined = undefined;
-  let listening = false;
   return {
     setup(baud: number): void {
       const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
@@ -87,22 +91,19 @@ function uartFor(board: BoardDef): Uart {
         serial.path = board.uart.path;
       }
       serial.setup(baud, opts);
-      if (!listening) {
-        listening = true;
-        serial.on("data", (chunk: string) => {
-          if (handler) handler(chunk);
-        });
-      }
     },
     write(data: string): void {
       serial.write(data);
     },
     onData(h: (chunk: string) => void): void {
+      // The handler is the parser's feed itself: no wrapper call per chunk.
+      if (handler) serial.removeAllListeners("data");
       handler = h;
+      serial.on("data", h);
     },
     close(): void {
-      if (listening) serial.removeAllListeners("data");
-      listening = false;
+      if (handler) serial.removeAllListeners("data");
+      handler = undefined;
     },
   };
 }
