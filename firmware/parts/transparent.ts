@@ -84,6 +84,8 @@ class Transparent implements Borrower, RawPath {
   private held = "";
   private heldRun = false;
   private timer: Timer | undefined = undefined;
+  /** Hold-back of an incomplete run (its own timer: the escape's timer must survive received bytes). */
+  private hold: Timer | undefined = undefined;
   private idle: Timer | undefined = undefined;
   private lastRx = 0;
   private escAt = 0;
@@ -121,6 +123,7 @@ class Transparent implements Borrower, RawPath {
     this.mode = DATA;
     this.held = "";
     this.heldRun = false;
+    c.sched.cancel(this.hold);
     this.plusRun = -1;
     this.lastRx = c.sched.now();
     if (s) s.raw = this;
@@ -166,7 +169,9 @@ class Transparent implements Borrower, RawPath {
     this.lastRx = c.sched.now();
     const s = this.held + bytes;
     this.held = "";
-    c.sched.cancel(this.timer);
+    c.sched.cancel(this.hold);
+    // Bytes restart the quiet wait of held lines; they must not stop an escape under way (GUARD, ESCAPED).
+    if (this.mode === DATA || this.mode === SUSPECT) c.sched.cancel(this.timer);
     const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + this.guard - 50);
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
@@ -187,9 +192,10 @@ class Transparent implements Borrower, RawPath {
     const self = this;
     if (kind === 1) {
       // Incomplete: more of the module's line is on its way, or it was payload after all.
-      return this.wait(c.opts.holdBackMs, function () {
+      this.hold = c.sched.after(c.opts.holdBackMs, function () {
         self.flushHeld();
       });
+      return;
     }
     if (okToo && this.held.indexOf("\r\nOK\r\n") >= 0 && this.held.substr(this.held.length - 6) === "\r\nOK\r\n") return this.escaped();
     if (this.mode === DATA || this.mode === SUSPECT) {
@@ -272,6 +278,7 @@ class Transparent implements Borrower, RawPath {
   private escaped(): void {
     const c = this.c;
     c.sched.cancel(this.timer);
+    c.sched.cancel(this.hold);
     const run = this.held;
     this.held = "";
     if (this.dtr) (c.hal.dtr as { write(a: boolean): void }).write(true);
@@ -297,6 +304,7 @@ class Transparent implements Borrower, RawPath {
   private noAnswer(): void {
     const c = this.c;
     if (this.mode !== ESCAPED) return;
+    c.sched.cancel(this.hold);
     if (this.dtr) (c.hal.dtr as { write(a: boolean): void }).write(true);
     const run = this.heldRun ? this.held : "";
     this.held = "";
