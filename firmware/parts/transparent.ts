@@ -31,6 +31,8 @@ const MARKS = ["CLOSED", "NO CARRIER", "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY",
 const WHY: CloseReason[] = ["remote", "remote", "network", "reboot", "reboot", "reboot", "reboot", "reboot"];
 /** Longest run of module lines looked for at the end of the data, bytes. */
 const MAX_RUN = 160;
+/** The module's own guard after `+++` (section 5: it answers OK once that much silence followed), ms. */
+const MODULE_GUARD_MS = 1000;
 /** Time for the module's OK after the trailing guard, ms. */
 const ANSWER_MS = 1000;
 /** Spacing that keeps lone '+' bytes from forming "+++" (the module wants them ≤ 900 ms apart). */
@@ -172,7 +174,7 @@ class Transparent implements Borrower, RawPath {
     c.sched.cancel(this.hold);
     // Bytes restart the quiet wait of held lines; they must not stop an escape under way (GUARD, ESCAPED).
     if (this.mode === DATA || this.mode === SUSPECT) c.sched.cancel(this.timer);
-    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + this.guard - 50);
+    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS - 50);
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
     let kind = 0;
