@@ -377,6 +377,8 @@ export class Table {
     s.closeSent = false;
     s.reason = reason;
     this.kick();
+    // A link in data mode: its part leaves data mode so that AT+CIPCLOSE can go.
+    if (s.raw) s.raw.kick();
   }
 
   /** The link is closed (or never will be open): the owner's close event, once. */

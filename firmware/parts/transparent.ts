@@ -288,6 +288,8 @@ class Transparent implements Borrower, RawPath {
     if (this.heldRun) this.deliver(run.substr(0, run.length - 6));
     this.mode = OFF;
     c.engine.giveBack(false);
+    // The table's work (AT+CIPCLOSE of a closing socket) waited for the line.
+    c.table.kick();
     const s = this.live();
     if (!s) return;
     if (s.state !== S_OPEN || s.ending) return;
@@ -315,6 +317,7 @@ class Transparent implements Borrower, RawPath {
     const why = reasonOf(run);
     // The module's own lines ended data mode; what we wrote since may sit on its command line: the engine flushes it.
     c.engine.giveBack(true);
+    c.table.kick();
     const s = this.live();
     if (why === "network") c.sup.noteNetworkError();
     else if (why === "reboot") c.sup.noteReboot();
