@@ -171,6 +171,24 @@ describe("net: closing and recovery", () => {
     assert.strictEqual(cmds.filter((c) => c === "AT+CIPCLOSE?").length, n + 1);
   });
 
+  it("a socket opened from the online handler after a drop, on a number the module still lists, gets it closed first, then opens", () => {
+    const rig = makeRig({ opts: { backoffMinMs: 100 } });
+    const a = connectTcp(rig, "10.1.1.1", 7000);
+    let again: ReturnType<typeof record> | undefined;
+    rig.modem.once("online", () => {
+      again = record(rig.modem.connect("10.1.1.1", 7000));
+    });
+    rig.fake.dropNetwork();
+    rig.fake.links[a.sock.link].open = true; // the module keeps the dead link listed (doc section 7)
+    assert.ok(rig.until(() => !!again && again.log.length > 0, 20000), rig.events.join());
+    const r = again as ReturnType<typeof record>;
+    assert.deepStrictEqual(r.log, ["connect"]);
+    const cmds = rig.fake.commands;
+    const open = cmds.lastIndexOf('AT+CIPOPEN=9,"TCP","10.1.1.1",7000');
+    assert.ok(cmds.lastIndexOf("AT+CIPCLOSE=9") > cmds.lastIndexOf("AT+CIPCLOSE?") && cmds.lastIndexOf("AT+CIPCLOSE=9") < open, cmds.slice(-6).join(" | "));
+    assert.strictEqual(rig.table.stats.orphansClosed, 1);
+  });
+
   it("catches handlers that throw and counts them; the driver keeps working", () => {
     const rig = makeRig();
     const { sock } = connectTcp(rig, "10.1.1.1", 7000);
