@@ -428,7 +428,12 @@ export class Table {
   private pump(): void {
     if (this.busy || !this.online || this.engine.borrowed()) return;
     if (this.reconcileWanted && this.sendReconcile()) return;
-    for (let n = 0; n < LINKS; n++) if (this.orphan[n] && !this.slotOf(n)) return this.closeOrphan(n);
+    for (let n = 0; n < LINKS; n++) {
+      if (!this.orphan[n]) continue;
+      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
+      const o = this.slotOf(n);
+      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) return this.closeOrphan(n);
+    }
     const k = this.slots.length * 2;
     for (let j = 0; j < k; j++) {
       let i = this.cursor + j;
