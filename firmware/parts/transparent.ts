@@ -89,6 +89,7 @@ class Transparent implements Borrower, RawPath {
   /** Hold-back of an incomplete run (its own timer: the escape's timer must survive received bytes). */
   private hold: Timer | undefined = undefined;
   private idle: Timer | undefined = undefined;
+  private pace: Timer | undefined = undefined;
   private lastRx = 0;
   private escAt = 0;
   /** Why we escape: 0 commands wait, 1 verify held module lines, 2 liveness probe. */
@@ -347,6 +348,20 @@ class Transparent implements Borrower, RawPath {
     if (!s.tx.count()) return;
     const now = c.sched.now();
     if (now < this.plusWait) return;
+    // Paced by the wire: the next chunk goes when what was written has almost left it. Otherwise
+    // the UART buffers without bound (drain would mean nothing) and an escape waits for all of it.
+    const ahead = c.engine.wireIdleAt() - now;
+    const lead = (c.opts.sendChunkBytes * 10000) / c.table.hooks.baud();
+    if (ahead - lead >= 1) {
+      if (!this.pace) {
+        const self = this;
+        this.pace = c.sched.after(ahead - lead, function () {
+          self.pace = undefined;
+          self.kick();
+        });
+      }
+      return;
+    }
     let chunk = s.tx.peek(c.opts.sendChunkBytes);
     if (now - c.engine.wireIdleAt() >= 900) this.plusRun = 0; // a silence: a new run of '+' could start an escape
     if (this.plusRun >= 0) {
