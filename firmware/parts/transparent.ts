@@ -47,8 +47,12 @@ const GUARD = 3;
 /** `+++` (or DTR) sent; waiting for OK. */
 const ESCAPED = 4;
 
-/** 0: `s` from `p` is no run of module lines; 1: it may become one (incomplete); 2: complete lines, at least one a marker. */
-function runAt(s: string, p: number, okToo: boolean): number {
+/**
+ * 0: `s` from `p` is no run of module lines; 1: it may become one (incomplete); 2: complete lines,
+ * at least one a marker. `echoToo` (our `+++` is out): a `+++` may also be in the run — a module
+ * that left data mode with echo on (a rebooted one) echoes our escape after its banner.
+ */
+function runAt(s: string, p: number, okToo: boolean, echoToo: boolean): number {
   let i = p;
   let seen = false;
   if (s.charCodeAt(i) !== 13) return 0;
@@ -59,9 +63,15 @@ function runAt(s: string, p: number, okToo: boolean): number {
     const e = s.indexOf("\r\n", i);
     const tok = e < 0 ? s.substr(i) : s.substring(i, e);
     if (e < 0) {
+      if (echoToo && tok === "+++") return seen ? 2 : 1;
+      if (echoToo && "+++".substr(0, tok.length) === tok) return 1;
       if (okToo && "OK".substr(0, tok.length) === tok) return 1;
       for (let k = 0; k < MARKS.length; k++) if (MARKS[k].substr(0, tok.length) === tok) return 1;
       return 0;
+    }
+    if (echoToo && tok === "+++") {
+      i = e;
+      continue;
     }
     if (!(okToo && tok === "OK") && MARKS.indexOf(tok) < 0) return 0;
     seen = true;
@@ -180,7 +190,7 @@ class Transparent implements Borrower, RawPath {
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
     let kind = 0;
     while (p >= 0) {
-      kind = runAt(s, p, okToo);
+      kind = runAt(s, p, okToo, this.mode === ESCAPED && !this.dtr);
       if (kind) break;
       p = s.indexOf("\r", p + 1);
     }
