@@ -142,7 +142,7 @@ class Transparent implements Borrower, RawPath {
     if (s) s.raw = this;
     c.engine.borrow(this);
     if (!s) return this.escape(0);
-    this.armIdle();
+    this.armIdle(c.opts.idleProbeMs);
     this.kick();
   }
 
@@ -159,19 +159,22 @@ class Transparent implements Borrower, RawPath {
     });
   }
 
-  private armIdle(): void {
+  /** Probe once the line has been quiet for idleProbeMs: check again in `delay` ms. */
+  private armIdle(delay: number): void {
     const c = this.c;
     const ms = c.opts.idleProbeMs;
     c.sched.cancel(this.idle);
     this.idle = undefined;
     if (!ms) return;
     const self = this;
-    this.idle = c.sched.after(ms, function () {
+    this.idle = c.sched.after(delay, function () {
       self.idle = undefined;
-      if (self.mode !== DATA) return;
+      if (self.mode === OFF) return; // command mode: take() arms it again
       const quiet = c.sched.now() - self.lastRx;
-      if (quiet >= ms) self.escape(2);
-      else self.armIdle();
+      if (self.mode === DATA && quiet >= ms) return self.escape(2);
+      // Check again when the line will have been quiet long enough (or when held lines are settled).
+      const wait = self.mode === DATA ? ms - quiet : ms;
+      self.armIdle(wait > 1 ? wait : 1);
     });
   }
 
