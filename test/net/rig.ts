@@ -43,6 +43,7 @@ export interface RigOptions {
   links?: number;
   /** The board's receive ring (default 4096). */
   ringBytes?: number;
+  /** Chunking of the module → host line (default 256 bytes). */
   chunk?: number;
   /** Parts (default: all). */
   parts?: unknown[];
@@ -53,7 +54,7 @@ export interface RigOptions {
 export function makeRig(o?: RigOptions): Rig {
   const opts = o || {};
   const mode = opts.mode || "buffer";
-  const hal = createTestHal({ baud: BAUD, toHostChunk: opts.chunk || 256, toModemChunk: opts.chunk || 256 });
+  const hal = createTestHal({ baud: BAUD, toHostChunk: opts.chunk || 256, toModemChunk: 256 });
   const fake = new FakeA76xx(hal, mode);
   const modem = createModem(
     hal,

@@ -146,6 +146,21 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     });
   }
 
+  it("module lines cut anywhere by the UART (one byte a chunk): the peer's CLOSED stays data, the module's CLOSED ends the link", () => {
+    const rig = makeRig({ mode: "transparent", chunk: 1 });
+    const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
+    rig.fake.peerSend(0, "data\r\nCLOSED\r\n");
+    rig.run(5000);
+    assert.strictEqual(r.data, "data\r\nCLOSED\r\n");
+    assert.strictEqual(sock.state, "open");
+    assert.ok(rig.engine.borrowed());
+    rig.fake.peerSend(0, "last");
+    rig.fake.remoteClose(0);
+    assert.ok(rig.until(() => r.closes.length > 0, 10000), r.log.join());
+    assert.deepStrictEqual(r.log, ["connect", "close remote"]);
+    assert.strictEqual(r.data, "data\r\nCLOSED\r\nlast");
+  });
+
   it("the peer's OK while we wait to escape is data, never the escape's answer", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
