@@ -63,6 +63,9 @@ function runAt(s: string, p: number, okToo: boolean, echoToo: boolean): number {
     const e = s.indexOf("\r\n", i);
     const tok = e < 0 ? s.substr(i) : s.substring(i, e);
     if (e < 0) {
+      // A line whose CR came without its LF yet (the UART cut between them): it may still complete.
+      const t = tok.charCodeAt(tok.length - 1) === 13 ? tok.substr(0, tok.length - 1) : "";
+      if (t && (MARKS.indexOf(t) >= 0 || (okToo && t === "OK") || (echoToo && t === "+++"))) return 1;
       if (echoToo && tok === "+++") return seen ? 2 : 1;
       if (echoToo && "+++".substr(0, tok.length) === tok) return 1;
       if (okToo && "OK".substr(0, tok.length) === tok) return 1;
