@@ -161,6 +161,17 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     assert.strictEqual(r.data, "data\r\nCLOSED\r\nlast");
   });
 
+  it("a peer that ends its data with banner-like lines, then closes: close(remote), not reboot (the module's last line decides)", () => {
+    const rig = makeRig({ mode: "transparent" });
+    const { r } = connectTcp(rig, "10.1.1.1", 7000);
+    rig.fake.peerSend(0, "bye\r\nRDY\r\n\r\nSMS DONE\r\n\r\nPB DONE\r\n");
+    rig.fake.remoteClose(0);
+    assert.ok(rig.until(() => r.closes.length > 0, 10000), r.log.join());
+    assert.deepStrictEqual(r.log, ["connect", "close remote"]);
+    rig.run(5000);
+    assert.deepStrictEqual(rig.events, ["online 10.0.0.2"], "no reboot was reported");
+  });
+
   it("the peer's OK while we wait to escape is data, never the escape's answer", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
