@@ -82,11 +82,19 @@ function runAt(s: string, p: number, okToo: boolean, echoToo: boolean): number {
   }
 }
 
-/** The worst reason among the marker lines in `run` ("" when only OK). */
+/**
+ * The reason of the last marker line in `run` ("" when none): the module's own lines come after
+ * whatever payload the run began with, so the last one is the module's.
+ */
 function reasonOf(run: string): CloseReason | "" {
   let r: CloseReason | "" = "";
+  let at = -1;
   for (let k = 0; k < MARKS.length; k++) {
-    if (run.indexOf("\r\n" + MARKS[k] + "\r\n") >= 0 && (r === "" || r === "remote")) r = WHY[k];
+    const i = run.lastIndexOf("\r\n" + MARKS[k] + "\r\n");
+    if (i > at) {
+      at = i;
+      r = WHY[k];
+    }
   }
   return r;
 }
