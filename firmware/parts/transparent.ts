@@ -29,6 +29,20 @@ import type { RawPath, Slot } from "../net/slot";
 /** The module's lines that end data mode, and the close reason each means. */
 const MARKS = ["CLOSED", "NO CARRIER", "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY", "RDY", "+CPIN: READY", "SMS DONE", "PB DONE", "*ATREADY: 1"];
 const WHY: CloseReason[] = ["remote", "remote", "network", "reboot", "reboot", "reboot", "reboot", "reboot"];
+/**
+ * The module's answers to our bytes that reached it after it left data mode (they ran as a command
+ * line): they may follow its markers in a run, never start one.
+ */
+const ANSWERS = ["ERROR", "+IP ERROR: ", "+CME ERROR: "];
+
+/** `tok` is one of the module's error answers (whole), or could become one (`part`). */
+function isAnswer(tok: string, part: boolean): boolean {
+  for (let k = 0; k < ANSWERS.length; k++) {
+    const a = ANSWERS[k];
+    if (part ? a.substr(0, tok.length) === tok || tok.substr(0, a.length) === a : tok === a || (a.charAt(a.length - 1) === " " && tok.substr(0, a.length) === a)) return true;
+  }
+  return false;
+}
 /** Longest run of module lines looked for at the end of the data, bytes. */
 const MAX_RUN = 160;
 /** The module's own guard after `+++` (section 5: it answers OK once that much silence followed), ms. */
@@ -65,14 +79,15 @@ function runAt(s: string, p: number, okToo: boolean, echoToo: boolean): number {
     if (e < 0) {
       // A line whose CR came without its LF yet (the UART cut between them): it may still complete.
       const t = tok.charCodeAt(tok.length - 1) === 13 ? tok.substr(0, tok.length - 1) : "";
-      if (t && (MARKS.indexOf(t) >= 0 || (okToo && t === "OK") || (echoToo && t === "+++"))) return 1;
+      if (t && (MARKS.indexOf(t) >= 0 || (okToo && t === "OK") || (echoToo && t === "+++") || (seen && isAnswer(t, false)))) return 1;
       if (echoToo && tok === "+++") return seen ? 2 : 1;
       if (echoToo && "+++".substr(0, tok.length) === tok) return 1;
       if (okToo && "OK".substr(0, tok.length) === tok) return 1;
+      if (seen && isAnswer(tok, true)) return 1;
       for (let k = 0; k < MARKS.length; k++) if (MARKS[k].substr(0, tok.length) === tok) return 1;
       return 0;
     }
-    if (echoToo && tok === "+++") {
+    if ((echoToo && tok === "+++") || (seen && isAnswer(tok, false))) {
       i = e;
       continue;
     }
