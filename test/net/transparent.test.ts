@@ -185,6 +185,24 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     assert.ok(rig.fake.commands.indexOf("AT+CIPSEND=5,1") >= 0, "the race this test is about happened");
   });
 
+  it("the peer's OK arriving just before the module's own (950..1000 ms after our +++) is data, and no command reaches the peer", () => {
+    const rig = makeRig({ mode: "transparent" });
+    const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
+    rig.run(2000);
+    let csq = "";
+    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    assert.ok(rig.until(() => rig.hal.wire.hostLog.some((w) => w.data === "+++"), 3000));
+    const plusAt = (rig.hal.wire.hostLog.find((w) => w.data === "+++") as { t: number }).t;
+    rig.run(plusAt + 975 - rig.hal.clock.now());
+    rig.fake.peerSend(0, "x\r\nOK\r\n"); // still in data mode: the module forwards it before its own OK
+    rig.run(5000);
+    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(r.data, "x\r\nOK\r\n");
+    assert.strictEqual(rig.fake.links[0].sent, "", "no command went to the peer");
+    assert.strictEqual(sock.state, "open");
+    assert.ok(rig.engine.borrowed());
+  });
+
   it("the peer's OK while we wait to escape is data, never the escape's answer", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
