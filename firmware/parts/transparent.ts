@@ -214,7 +214,7 @@ class Transparent implements Borrower, RawPath {
     c.sched.cancel(this.hold);
     // Bytes restart the quiet wait of held lines; they must not stop an escape under way (GUARD, ESCAPED).
     if (this.mode === DATA || this.mode === SUSPECT) c.sched.cancel(this.timer);
-    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS - 50);
+    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS);
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
     let kind = 0;
