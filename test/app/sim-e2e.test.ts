@@ -3,7 +3,8 @@
 import * as assert from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { Server, Socket } from "../../firmware/app/index";
+import { Socket } from "../../firmware/app/index";
+import type { Server } from "../../firmware/parts/index";
 import { TcpClient, UdpPeer } from "../../tools/sim/index";
 import { bytes } from "../net/rig";
 import { boot, BootOptions, closeAll, closes, MB, peer, record, Rec, sha, World, writeAll } from "./sim-world";
