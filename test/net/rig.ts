@@ -186,7 +186,7 @@ export function connectTcp(rig: Rig, ip: string, port: number): { sock: Socket; 
   return { sock, r };
 }
 
-/** The bytes written to the UART matching `re`, with their times. */
+/** Times (virtual ms) of the host writes that start with `prefix`. */
 export function sendsOf(rig: Rig, prefix: string): number[] {
   return rig.hal.wire.hostLog.filter((w) => w.data.indexOf(prefix) === 0).map((w) => w.t);
 }
