@@ -77,7 +77,8 @@ function tailReason(d: string): string {
   if (d.substr(d.length - 2) !== "\r\n") return "";
   const lines = d.substr(0, d.length - 2).split("\r\n");
   for (let i = lines.length - 1; i > 0; i--) {
-    if (lines[i] === "") continue;
+    // the module's error answers may follow its markers (our bytes run as a command line)
+    if (lines[i] === "" || lines[i] === "ERROR" || /^\+(IP|CME) ERROR: /.test(lines[i])) continue;
     return MARK_REASON[lines[i]] || "";
   }
   return "";
