@@ -186,6 +186,7 @@ export class AtEngine {
       },
       data: function (d: string): void {
         const b = self.b;
+        if (self.trace) self.trace("<", d, true);
         try {
           if (b) b.data(d);
           else self.l.data(d);

@@ -194,17 +194,18 @@ export class AtParser {
     let pos = 0;
     const len = d.length;
     while (pos < len) {
-      if (this.dm) {
-        this.sink.data(pos ? d.substr(pos) : d);
-        return;
-      }
       const c = d.charCodeAt(pos);
       if (this.skipLf) {
+        // One LF after a CR is framing, also the one ending CONNECT before data-mode bytes.
         this.skipLf = false;
         if (c === 10) {
           pos++;
           continue;
         }
+      }
+      if (this.dm) {
+        this.sink.data(pos ? d.substr(pos) : d);
+        return;
       }
       if (this.pn >= 0) {
         // The announced payload starts here.

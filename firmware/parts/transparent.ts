@@ -23,7 +23,7 @@ import type { Borrower } from "../at/engine";
 import type { AtResult } from "../at/command";
 import type { Part, PartContext } from "../app/modem";
 import { CloseReason, sockErr } from "../net/errors";
-import { EV_ERROR, EV_READABLE, S_OPEN } from "../net/consts";
+import { EV_ERROR, EV_READABLE, S_CLOSING, S_OPEN } from "../net/consts";
 import type { RawPath, Slot } from "../net/slot";
 
 /** The module's lines that end data mode, and the close reason each means. */
@@ -33,6 +33,8 @@ const WHY: CloseReason[] = ["remote", "remote", "network", "reboot", "reboot", "
 const MAX_RUN = 160;
 /** Time for the module's OK after the trailing guard, ms. */
 const ANSWER_MS = 1000;
+/** The module answers `+++` after ITS guard, at least 1 s (the protocol's minimum); earlier bytes are data. */
+const MODULE_GUARD_MS = 1000;
 /** Spacing that keeps lone '+' bytes from forming "+++" (the module wants them ≤ 900 ms apart). */
 const PLUS_SPACING_MS = 950;
 
@@ -166,8 +168,9 @@ class Transparent implements Borrower, RawPath {
     this.lastRx = c.sched.now();
     const s = this.held + bytes;
     this.held = "";
-    c.sched.cancel(this.timer);
-    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + this.guard - 50);
+    // The answer deadline of an escape stands whatever arrives; the hold-back and quiet waits restart.
+    if (this.mode !== ESCAPED && this.mode !== GUARD) c.sched.cancel(this.timer);
+    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS - 100);
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
     let kind = 0;
@@ -187,6 +190,7 @@ class Transparent implements Borrower, RawPath {
     const self = this;
     if (kind === 1) {
       // Incomplete: more of the module's line is on its way, or it was payload after all.
+      if (this.mode === ESCAPED || this.mode === GUARD) return;
       return this.wait(c.opts.holdBackMs, function () {
         self.flushHeld();
       });
@@ -216,7 +220,8 @@ class Transparent implements Borrower, RawPath {
 
   private deliver(d: string): void {
     if (!d) return;
-    const s = this.live();
+    const o = this.slot;
+    const s = o && o.gen === this.gen && (o.state === S_OPEN || o.state === S_CLOSING) ? o : undefined;
     const t = this.c.table;
     if (!s) {
       t.stats.unmatchedBytes += d.length;
@@ -279,6 +284,7 @@ class Transparent implements Borrower, RawPath {
     if (this.heldRun) this.deliver(run.substr(0, run.length - 6));
     this.mode = OFF;
     c.engine.giveBack(false);
+    c.table.kick();
     const s = this.live();
     if (!s) return;
     if (s.state !== S_OPEN || s.ending) return;
@@ -305,6 +311,7 @@ class Transparent implements Borrower, RawPath {
     const why = reasonOf(run);
     // The module's own lines ended data mode; what we wrote since may sit on its command line: the engine flushes it.
     c.engine.giveBack(true);
+    c.table.kick();
     const s = this.live();
     if (why === "network") c.sup.noteNetworkError();
     else if (why === "reboot") c.sup.noteReboot();

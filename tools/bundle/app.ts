@@ -53,19 +53,24 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
   if (o.serial && !/^[A-Za-z0-9_./-]+$/.test(o.serial)) throw new Error(`SERIAL path ${JSON.stringify(o.serial)} has unexpected characters`);
   const outfile = o.out || path.join(ROOT, "dist", `${o.app}-${board.id}.js`);
   const config = { board: board.id, serial: o.serial || "", modem: o.modem || {}, args: o.args || {} };
+  // The app's own parts (`export const parts`), plus transparent mode's when the app runs in it.
+  const transparent = config.modem.dataMode === "transparent";
   const entry = [
     'import { createEspruinoHal } from "./hal/espruino/index";',
     'import { findBoard } from "./boards/index";',
     'import { createModem } from "./firmware/app/index";',
-    `import { main } from "./examples/${o.app}";`,
+    `import * as app from "./examples/${o.app}";`,
+    transparent ? 'import { transparent } from "./firmware/parts/transparent";' : "",
     "declare const __A76XX_APP__: { board: string; serial: string; modem: any; args: { [k: string]: string } };",
     "const cfg = __A76XX_APP__;",
     "const base = findBoard(cfg.board)!;",
     "const board = cfg.serial ? Object.assign({}, base, { uart: Object.assign({}, base.uart, { path: cfg.serial }) }) : base;",
+    "const parts: any[] = ((app as any).parts || []).slice();",
+    transparent ? "parts.push(transparent);" : "",
     "declare var modem: unknown;",
-    "const m = createModem(createEspruinoHal(board), board, cfg.modem);",
+    "const m = createModem(createEspruinoHal(board), board, Object.assign({}, cfg.modem, { parts: parts }));",
     "modem = m;",
-    "main(m, cfg.args);",
+    "app.main(m, cfg.args);",
   ].join("\n");
   await esbuild.build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },

@@ -6,7 +6,8 @@
 // An app's `done(ok, summary)` ends the run the same way, with exit code 0 when ok.
 import * as path from "path";
 import { BoardDef } from "../../firmware/core/board";
-import { createModem, Modem } from "../../firmware/app/index";
+import { createModem, Modem, Part } from "../../firmware/app/index";
+import { transparent } from "../../firmware/parts/transparent";
 import { findBoard } from "../../boards/index";
 import { createSerialPortHal, ControlLineMap } from "../../hal/serialport/index";
 import { listApps, parsePairs } from "../bundle/app";
@@ -66,11 +67,15 @@ function main(): void {
   for (const k of Object.keys(pairs)) options[k] = /^[0-9]+$/.test(pairs[k]) ? Number(pairs[k]) : pairs[k];
   if (env("APN") !== undefined) options.apn = env("APN");
   if (env("MODE")) options.dataMode = env("MODE");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const app = require(path.join(__dirname, "../../examples", appName)) as { main: AppMain; parts?: Part[] };
+  const parts: Part[] = (app.parts || []).slice();
+  if (options.dataMode === "transparent") parts.push(transparent);
+  options.parts = parts;
+  if (env("TRACE") === "1") options.trace = true;
   const modem = createModem(hal, board, options);
   modem.on("state", (s: string) => console.log(`a76xx-host: modem ${s}`));
   modem.on("error", (e: { kind: string; text: string }) => console.log(`a76xx-host: error ${e.kind}: ${e.text}`));
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const app = require(path.join(__dirname, "../../examples", appName)) as { main: AppMain };
   let ending = false;
   const end = (code: number, why: string) => {
     if (ending) return;
