@@ -7,7 +7,7 @@
 import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "./build";
+import { DEVICE_BUILD, mangleOptions, ROOT } from "./build";
 import { findBoard } from "../../boards/index";
 import { checkDeviceSource, Finding } from "../check-device/check";
 
@@ -73,19 +73,14 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     "app.main(m, cfg.args);",
   ].join("\n");
   await esbuild.build({
+    ...DEVICE_BUILD,
+    ...mangleOptions(true),
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
     outfile,
-    bundle: true,
-    format: "iife",
-    target: "es2015",
-    platform: "neutral",
     minify: true,
-    legalComments: "none",
-    charset: "ascii",
     define: { __A76XX_APP__: JSON.stringify(config) },
     // The modem is a global for the REPL: modem.diagnose(), modem.at("AT+CSQ"), modem.printStatus().
     banner: { js: "var modem;" },
-    logLevel: "warning",
   });
   const code = fs.readFileSync(outfile, "utf8");
   return { outfile, bytes: Buffer.byteLength(code), findings: checkDeviceSource(code) };

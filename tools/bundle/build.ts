@@ -3,6 +3,7 @@ import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
 import { checkDeviceSource, Finding } from "../check-device/check";
+import { manglePattern } from "./mangle";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -80,11 +81,23 @@ function wrap(global: string): { banner: string; footer: string } {
   };
 }
 
+/**
+ * One renaming for every device bundle of this process: the core and its parts must agree on the
+ * short names of the internal members they share (a part calls the core's engine and table).
+ */
+const MANGLE_CACHE: Record<string, string | false> = {};
+
+/** esbuild options that shorten internal member names (see mangle.ts); none when `minify` is off. */
+export function mangleOptions(minify: boolean): esbuild.BuildOptions {
+  return minify ? { mangleProps: manglePattern(), mangleCache: MANGLE_CACHE } : {};
+}
+
 /** Bundle library `lib` to `outfile` (minified unless `minify` is false) and run the device check on it. */
 export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify: boolean): Promise<BundleResult> {
   const w = wrap(lib.global);
   const result = await esbuild.build({
     ...DEVICE_BUILD,
+    ...mangleOptions(minify),
     entryPoints: [path.join(ROOT, lib.entry)],
     outfile,
     minify,
@@ -93,6 +106,7 @@ export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify:
     footer: { js: w.footer },
     plugins: lib.part ? [partGuard(lib.name)] : [],
   });
+  if (result.mangleCache) Object.assign(MANGLE_CACHE, result.mangleCache);
   const code = fs.readFileSync(outfile, "utf8");
   const out = result.metafile.outputs[path.relative(process.cwd(), outfile)] || result.metafile.outputs[Object.keys(result.metafile.outputs)[0]];
   return { outfile, bytes: out.bytes, metafile: result.metafile, findings: checkDeviceSource(code) };
@@ -104,9 +118,16 @@ export async function bundle(entry: string, outfile: string, minify: boolean): P
   return bundleLibrary(lib, outfile, minify);
 }
 
-/** Build every library bundle into dist/ (`<name>.js`); returns them in LIBRARY order. */
+/**
+ * Build every library bundle into dist/ (`<name>.js`); returns them in LIBRARY order. Built twice
+ * when minified: the second pass uses the renaming the first pass completed, so every bundle
+ * shares one mapping.
+ */
 export async function bundleAll(minify: boolean): Promise<BundleResult[]> {
-  const out: BundleResult[] = [];
-  for (const lib of LIBRARY) out.push(await bundleLibrary(lib, path.join(ROOT, "dist", lib.name + ".js"), minify));
+  let out: BundleResult[] = [];
+  for (let pass = minify ? 0 : 1; pass < 2; pass++) {
+    out = [];
+    for (const lib of LIBRARY) out.push(await bundleLibrary(lib, path.join(ROOT, "dist", lib.name + ".js"), minify));
+  }
   return out;
 }
