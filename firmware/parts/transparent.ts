@@ -372,13 +372,7 @@ class Transparent implements Borrower, RawPath {
 /** The part: `parts: [transparent]` with `dataMode: "transparent"`. */
 export const transparent: Part = {
   name: "transparent",
-  schema: {
-    escapeGuardMs: [1100, "i1000,10000"],
-    escapeWithDtr: [false, "b"],
-    holdBackMs: [30, "i1,1000"],
-    quietMs: [200, "i10,5000"],
-    idleProbeMs: [4000, "i0,3600000"],
-  },
+  schema: "escapeGuardMs=1100:i1000,10000;holdBackMs=30:i1,1000;quietMs=200:i10,5000;idleProbeMs=4000:i0,3600000",
   install: function (ctx: PartContext): void {
     new Transparent(ctx);
   },

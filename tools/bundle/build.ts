@@ -25,6 +25,7 @@ export const LIBRARY: LibraryBundle[] = [
   { name: "a76xx-server", entry: "hal/espruino/part-server.ts", global: "A76XX_SERVER", part: true },
   { name: "a76xx-transparent", entry: "hal/espruino/part-transparent.ts", global: "A76XX_TRANSPARENT", part: true },
   { name: "a76xx-tools", entry: "hal/espruino/part-tools.ts", global: "A76XX_TOOLS", part: true },
+  { name: "a76xx-net", entry: "hal/espruino/part-net.ts", global: "A76XX_NET", part: true },
 ];
 
 /**
@@ -51,6 +52,9 @@ export const DEVICE_BUILD: esbuild.BuildOptions = {
   // The espruino CLI's upload mangles non-ASCII bytes: every bundle is pure ASCII.
   charset: "ascii",
   logLevel: "warning",
+  // The library's own modules (Storage modules on the board) and the interpreter's built-in ones are
+  // require()d at run time, never inlined.
+  external: ["a76xx", "a76xx-*", "NetworkJS", "Storage", "net", "http", "dgram"],
 };
 
 /** Fails the build when a part imports runtime code from outside PART_MAY_CARRY. */

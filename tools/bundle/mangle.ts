@@ -83,10 +83,15 @@ function schemaKeys(sf: ts.SourceFile, out: Set<string>): void {
     const isSchema = (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === "SCHEMA" && n.initializer) ||
       (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === "schema");
     if (isSchema) {
+      // `name=<default>:<rule>;…`, possibly built with + from string literals.
       const init = ts.isVariableDeclaration(n) ? n.initializer : (n as ts.PropertyAssignment).initializer;
-      if (init && ts.isObjectLiteralExpression(init)) {
-        for (const p of init.properties) if (p.name && ts.isIdentifier(p.name)) out.add(p.name.text);
-      }
+      const text: string[] = [];
+      const collect = (x: ts.Node): void => {
+        if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) text.push(x.text);
+        ts.forEachChild(x, collect);
+      };
+      if (init) collect(init);
+      for (const entry of text.join("").split(";")) if (entry.indexOf("=") > 0) out.add(entry.substr(0, entry.indexOf("=")));
     }
     ts.forEachChild(n, visit);
   };
