@@ -692,8 +692,9 @@ export class Supervisor {
     }
     if (ev === Ev.Timer) {
       // Traffic proves the module alive: check only after healthCheckMs without an answer.
+      // Whole milliseconds: a remainder that rounds to nothing (fractional wire times) would re-arm forever.
       const quiet = this.sched.now() - this.engine.answeredAt;
-      if (quiet < this.o.healthCheckMs) return this.arm(this.o.healthCheckMs - quiet);
+      if (quiet < this.o.healthCheckMs) return this.arm(Math.ceil(this.o.healthCheckMs - quiet));
       if (!this.runner.running()) this.run(HEALTH);
       return;
     }
