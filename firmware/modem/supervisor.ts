@@ -7,7 +7,8 @@
 // scripts.ts; this file decides which runs when and what their outcome means.
 //
 //   Off → PowerOn (probe AT at the configured rate: a PWRKEY press on a running module turns it
-//   OFF) → BaudSearch (other rates; AT+IPR back) → Booting (PWRKEY press, then AT every
+//   OFF; no answer → the `+++` escape with its guard times, for a module left in transparent data
+//   mode by an earlier program) → BaudSearch (other rates; AT+IPR back) → Booting (PWRKEY press, then AT every
 //   probeIntervalMs or at the boot banner) → Configure → Register → Attach → Online.
 //   Online → Recover on a network loss (links reported lost, NETOPEN again with doubling backoff;
 //   after maxNetRetries → Reset). A boot banner while online hurries the command in flight and
@@ -109,6 +110,10 @@ const RESET_PULSE_MS = 300;
 const BANNER_HURRY_MS = 2000;
 /** Progress report period while registering, ms. */
 const PROGRESS_MS = 10000;
+/** Silence before `+++` (the module wants 1 s), ms; its OK comes 1 s after; we listen until ESCAPE_END_MS. */
+const ESCAPE_GUARD_MS = 1100;
+const ESCAPE_ANSWER_FROM_MS = 900;
+const ESCAPE_END_MS = 2100;
 
 export class Supervisor {
   readonly counters: Counters = { reboots: 0, recoveries: 0, resets: 0, powerCycles: 0, timeouts: 0, lateBanners: 0 };
@@ -150,6 +155,10 @@ export class Supervisor {
   private reported = true;
   private verifying = false;
   private lastProgress = 0;
+  /** The line is borrowed for the start-up escape; what arrived after its guard time (tail). */
+  private escaping = false;
+  private escAt = 0;
+  private heard = "";
 
   constructor(hal: Hal, board: BoardDef, o: SupervisorOptions, sched: Scheduler, engine: AtEngine, listener: SupervisorListener) {
     this.hal = hal;
@@ -321,6 +330,7 @@ export class Supervisor {
     this.state = next;
     this.step = 0;
     this.probing = false;
+    this.endEscape();
     this.verifying = false;
     this.disarm();
     this.runner.cancel();
@@ -520,6 +530,8 @@ export class Supervisor {
 
   private onPowerOn(ev: number): void {
     if (ev === Ev.Timer) {
+      if (this.step === 3) return this.escapeSend();
+      if (this.step === 4) return this.escapeEnd();
       if (this.hal.status && !this.hal.status.read()) {
         // The STATUS pin says off: press at once, no baud search.
         this.pressOnBoot = true;
@@ -534,8 +546,54 @@ export class Supervisor {
       this.step++;
       return this.probe();
     }
+    if (this.step === 2) return this.escapeStart();
+  }
+
+  /**
+   * Nobody answers AT at the configured rate: the module may sit in transparent data mode (an
+   * earlier program left it there), forwarding our probes to a peer. Before calling it dead, the
+   * escape: the line borrowed (what arrives is data, not answers), ESCAPE_GUARD_MS of silence,
+   * `+++` in one write, and only an `OK` that ends what arrived at least ESCAPE_ANSWER_FROM_MS
+   * after it counts (a peer's "OK" earlier is data).
+   */
+  private escapeStart(): void {
+    const self = this;
+    this.escaping = true;
+    this.heard = "";
+    this.engine.borrow({
+      data: function (d: string): void {
+        if (self.step === 4 && self.sched.now() >= self.escAt + ESCAPE_ANSWER_FROM_MS) self.heard = (self.heard + d).substr(-8);
+        else self.heard = "";
+      },
+      wantLine: function (): void {
+        // nothing else runs while powering on
+      },
+    });
+    this.step = 3;
+    this.arm(Math.max(1, Math.ceil(this.engine.wireIdleAt() + ESCAPE_GUARD_MS - this.sched.now())));
+  }
+
+  private escapeSend(): void {
+    this.engine.lineWrite("+++");
+    this.escAt = this.engine.wireIdleAt();
+    this.heard = "";
+    this.step = 4;
+    this.arm(Math.ceil(this.escAt + ESCAPE_END_MS - this.sched.now()));
+  }
+
+  private escapeEnd(): void {
+    const ok = this.heard.substr(this.heard.length - 6) === "\r\nOK\r\n";
+    this.endEscape();
+    if (ok) return this.answered(); // in command mode now; the bring-up closes the stale link
+    this.engine.reset();
     this.afterBoot = false;
     this.enter(St.BaudSearch);
+  }
+
+  private endEscape(): void {
+    if (!this.escaping) return;
+    this.escaping = false;
+    this.engine.giveBack(false);
   }
 
   private answered(): void {
