@@ -285,6 +285,9 @@ describe("modem supervisor on the simulator: a module left in transparent data m
     assert.ok(sent[i].t - (before.t + (before.data.length * 10000) / 115200) >= 1000, "silence before +++: " + (sent[i].t - before.t) + " ms");
     assert.ok(sent[i + 1].t - (sent[i].t + 30000 / 115200) >= 1000, "silence after +++: " + (sent[i + 1].t - sent[i].t) + " ms");
     assert.ok(peer.all().indexOf("+++") < 0, "the escape did not reach the peer");
+    assert.strictEqual(rig.sim.link(0).state, "closed", "the bring-up closed the stale link (NETCLOSE)");
+    assert.strictEqual(rig.sim.rxMode, 1);
+    assert.strictEqual(rig.sup.counters.resets, 0);
     assert.ok(rig.hal.clock.now() - t0 < 15000, "online " + (rig.hal.clock.now() - t0) + " ms after start");
   });
 });
