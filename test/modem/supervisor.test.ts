@@ -201,6 +201,17 @@ describe("modem supervisor", () => {
     assert.strictEqual(modem.commands.filter((c) => c === "AT+CPIN?").length, 3);
   });
 
+  it("does not blame the SIM for a later failure after a SIM that was busy at first", () => {
+    const rig = makeRig({ healthCheckMs: 0 });
+    const { modem } = healthyModem(rig, { "AT+CIPRXGET=1": "\r\nERROR\r\n" });
+    modem.once("AT+CPIN?", "\r\n+CME ERROR: SIM busy\r\n");
+    rig.sup.start();
+    assert.ok(runUntilState(rig, "failed", 20000), rig.log.join(" "));
+    const err = rig.sup.lastError!;
+    assert.strictEqual(err.kind, "apn");
+    assert.ok(!/SIM/.test(err.text), "stale SIM text in " + JSON.stringify(err.text));
+  });
+
   it("waits while registration searches, then goes on; reports denied as an error after the timeout", () => {
     const rig = makeRig({ healthCheckMs: 0 });
     const { modem } = healthyModem(rig);
