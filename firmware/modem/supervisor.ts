@@ -407,6 +407,9 @@ export class Supervisor {
   private run(script: typeof CONFIGURE): void {
     const g = this.sgen;
     const self = this;
+    // A check sets these before its FAIL; a RETRY sets them too (the SIM query): never let them outlive the script.
+    this.facts.failKind = "power";
+    this.facts.failText = "";
     this.runner.run(script, function (e: AtError | null, step: number) {
       if (g !== self.sgen) return;
       self.lastErr = e;
