@@ -172,6 +172,21 @@ describe("modem supervisor on the simulator", () => {
     assert.deepStrictEqual(lost(rig), ["lost:reset"]);
   });
 
+  it("brings back a module that lost its power while online, also where a PWRKEY pulse toggles a running module (field quirk)", () => {
+    for (const profile of ["clean", "field-quirks"] as Profile[]) {
+      const rig = simRig({ healthCheckMs: 5000 }, { startPoweredOn: true, profile });
+      rig.sup.start();
+      assert.ok(runUntilState(rig, "online", 60000), profile + ": " + rig.log.join(" "));
+      const t0 = rig.hal.clock.now();
+      rig.sim.fault.powerCut();
+      assert.ok(runUntilState(rig, "resetting", 30000), profile + ": " + rig.log.join(" "));
+      assert.ok(runUntilState(rig, "online", 120000), profile + ": " + rig.log.join(" ") + " " + JSON.stringify(rig.sup.lastError));
+      assert.ok(rig.hal.clock.now() - t0 < 90000, profile + ": back after " + (rig.hal.clock.now() - t0) + " ms");
+      assert.strictEqual(rig.sup.counters.powerCycles, 1, profile);
+      assert.deepStrictEqual(lost(rig), ["lost:reset"], profile);
+    }
+  });
+
   it("leaves no timer, event, command or URC handler error behind after 100 network recoveries", () => {
     const rig = simRig({ backoffMinMs: 10 }, { startPoweredOn: true });
     rig.sup.start();
