@@ -159,6 +159,8 @@ export class Supervisor {
   private escaping = false;
   private escAt = 0;
   private heard = "";
+  /** Booting after a power cycle's presses: one more press is allowed if nothing answers. */
+  private cycled = false;
 
   constructor(hal: Hal, board: BoardDef, o: SupervisorOptions, sched: Scheduler, engine: AtEngine, listener: SupervisorListener) {
     this.hal = hal;
@@ -519,6 +521,7 @@ export class Supervisor {
 
   private entryPowerOn(): void {
     this.resetsInRow = 0;
+    this.cycled = false;
     this.keptPowered = "";
     const h = this.hal;
     if (h.powerEnable) h.powerEnable.write(true);
@@ -601,6 +604,7 @@ export class Supervisor {
 
   private answered(): void {
     this.powered = true;
+    this.cycled = false;
     this.enter(St.Configure);
   }
 
@@ -688,6 +692,13 @@ export class Supervisor {
     if (ev !== Ev.Done) return;
     if (!this.lastErr) return this.answered();
     if (this.sched.now() < this.deadline) return this.arm(this.o.probeIntervalMs);
+    if (this.cycled) {
+      // The power cycle's long press switches ON a module that had lost its power, and the boot
+      // press after it switches it OFF again (a pulse toggles a running A76XX): press once more.
+      this.cycled = false;
+      this.pressOnBoot = true;
+      return this.enter(St.Booting);
+    }
     if (this.o.searchBauds.length) {
       this.afterBoot = true;
       return this.enter(St.BaudSearch);
@@ -794,6 +805,7 @@ export class Supervisor {
   }
 
   private entryReset(): void {
+    this.cycled = false;
     this.counters.resets++;
     this.resetsInRow++;
     this.lose("reset");
@@ -843,6 +855,7 @@ export class Supervisor {
     }
     if (this.step === 3) (h.reset as { write(a: boolean): void }).write(false);
     this.pressOnBoot = this.step === 2;
+    this.cycled = this.step === 2;
     this.enter(St.Booting);
   }
 
