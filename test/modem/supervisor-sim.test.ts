@@ -187,6 +187,27 @@ describe("modem supervisor on the simulator", () => {
     }
   });
 
+  it("notices a reboot, a freeze and a network drop within 10 s each with the default health check (buffer and push mode)", () => {
+    const faults: Array<[string, (sim: A76xxSim) => void, string]> = [
+      ["reboot", (sim) => sim.fault.reboot(), "configuring"],
+      ["freeze", (sim) => sim.fault.hang(true), "resetting"],
+      ["drop", (sim) => sim.fault.dropNetwork(), "recovering"],
+    ];
+    for (const dataMode of ["buffer", "push"]) {
+      for (const [name, inject, state] of faults) {
+        const rig = simRig({ dataMode, healthCheckMs: 5000 }, { startPoweredOn: true });
+        rig.sup.start();
+        assert.ok(runUntilState(rig, "online", 30000));
+        // The worst moment for a freeze: right after an answer, so the line looks alive for healthCheckMs.
+        rig.engine.submit({ request: "AT", timeout: 1000 }, undefined);
+        advance(rig, 100);
+        const t0 = rig.hal.clock.now();
+        inject(rig.sim);
+        assert.ok(runUntilState(rig, state, 10000), dataMode + " " + name + " not noticed within 10 s: " + rig.log.join(" "));
+      }
+    }
+  });
+
   it("leaves no timer, event, command or URC handler error behind after 100 network recoveries", () => {
     const rig = simRig({ backoffMinMs: 10 }, { startPoweredOn: true });
     rig.sup.start();
