@@ -106,6 +106,19 @@ describe("modem supervisor on the simulator", () => {
     assert.strictEqual(rig.sup.counters.resets, 1);
   });
 
+  it("gives up as 'gave-up' after maxResets resets in a row that do not bring it online, and starts afresh on start()", () => {
+    const rig = simRig({ maxResets: 2 }, { startPoweredOn: true });
+    rig.sim.fault.netopenFails(3);
+    rig.sup.start();
+    assert.ok(runUntilState(rig, "failed", 120000), rig.log.join(" "));
+    assert.strictEqual(rig.sup.lastError!.kind, "gave-up");
+    assert.ok(/after 2 resets/.test(rig.sup.lastError!.text), rig.sup.lastError!.text);
+    assert.strictEqual(rig.sup.counters.resets, 3, "two resets, the third refused");
+    rig.sup.start();
+    assert.ok(runUntilState(rig, "online", 60000), rig.log.join(" "));
+    assert.strictEqual(rig.sup.lastError, null);
+  });
+
   it("recovers from a network drop within a bounded time, telling link owners once", () => {
     const rig = simRig({}, { startPoweredOn: true });
     rig.sup.start();
