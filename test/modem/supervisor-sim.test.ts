@@ -339,4 +339,17 @@ describe("modem supervisor on the simulator: a module left in transparent data m
     assert.strictEqual(rig.sup.counters.resets, 0);
     assert.ok(rig.hal.clock.now() - t0 < 15000, "online " + (rig.hal.clock.now() - t0) + " ms after start");
   });
+  it("gives the line back when stopped in the middle of the escape", async () => {
+    const rig = simRig({}, { startPoweredOn: true });
+    peer = await TcpPeer.listen();
+    await leftInDataMode(rig, peer);
+    const t0 = rig.hal.clock.now();
+    rig.sup.start();
+    assert.ok(await pumpUntil(rig.hal.clock, () => rig.hal.wire.hostLog.some((r) => r.t >= t0 && r.data === "+++"), { maxVirtualMs: 10000, maxRealMs: 5000, stepMs: 20 }));
+    assert.ok(rig.engine.borrowed(), "the line is borrowed for the escape");
+    rig.sup.stop(true);
+    assert.ok(await pumpUntil(rig.hal.clock, () => stateOf(rig) === "off", { maxVirtualMs: 60000, maxRealMs: 10000, stepMs: 20 }), rig.log.join(" "));
+    assert.ok(!rig.engine.borrowed(), "the line was given back");
+    assert.ok(rig.hal.wire.hostLog.some((r) => r.t >= t0 && r.data === "AT+NETCLOSE\r"), "stop's NETCLOSE was written");
+  });
 });
