@@ -8,8 +8,9 @@
 //
 //   Off → PowerOn (probe AT at the configured rate: a PWRKEY press on a running module turns it
 //   OFF; no answer → the `+++` escape with its guard times, for a module left in transparent data
-//   mode by an earlier program) → BaudSearch (other rates; AT+IPR back) → Booting (PWRKEY press, then AT every
-//   probeIntervalMs or at the boot banner) → Configure → Register → Attach → Online.
+//   mode by an earlier program) → BaudSearch (other rates; AT+IPR back) → Booting (PWRKEY press,
+//   then AT every probeIntervalMs or at the boot banner; after a power cycle one more press if
+//   nothing answers) → Configure → Register → Attach → Online.
 //   Online → Recover on a network loss (links reported lost, NETOPEN again with doubling backoff;
 //   after maxNetRetries → Reset). A boot banner while online hurries the command in flight and
 //   asks AT+NETOPEN?: closed means the module rebooted (links lost, bring-up redone). Echo coming
