@@ -152,6 +152,10 @@ export class Supervisor {
   private resetsInRow = 0;
   private hard = false;
   private press = false;
+  /** Booting after a power cycle: one more press when nothing answers (see Booting). */
+  private again = false;
+  /** The baud search ran before booting (a second one after the boot is the last try). */
+  private searched = false;
   private keepPowered = false;
   private echoMark = 0;
   private reported = true;
@@ -312,19 +316,23 @@ export class Supervisor {
         if (ev === Ev.Start) this.enter(St.PowerOn);
         return;
       case St.PowerOn:
-        if (ev === Ev.Timer) return this.probe("AT", this.o.probeTimeoutMs);
+        if (ev === Ev.Timer) {
+          // The STATUS pin says off: press at once, no probing.
+          if (this.hal.status && !this.hal.status.read()) return this.boot();
+          return this.probe("AT", this.o.probeTimeoutMs);
+        }
         if (ev !== Ev.Done) return;
         if (!e) return this.answered();
         if (++this.step < 2) return this.probe("AT", this.o.probeTimeoutMs);
         if (this.step === 2) return this.escape();
-        if (this.search) return this.enter(St.BaudSearch);
-        this.press = true;
-        return this.enter(St.Booting);
+        this.searched = false;
+        return this.search ? this.enter(St.BaudSearch) : this.boot();
       case St.BaudSearch:
         if (ev !== Ev.Done) return;
         if (!e) return this.answered();
-        this.press = true;
-        return this.enter(St.Booting);
+        if (this.searched) return this.fail("power", "no answer at any baud rate: check the supply, the PWRKEY wiring and the UART pins", null);
+        this.searched = true;
+        return this.boot();
       case St.Booting:
         if (ev === Ev.Timer && this.step === 0) {
           // The PWRKEY press is over: wait for the module to boot.
@@ -342,6 +350,14 @@ export class Supervisor {
         if (!e) return this.answered();
         this.step = 1;
         if (this.sched.now() < this.deadline) return this.arm(this.o.probeIntervalMs);
+        if (this.again) {
+          // A power cycle's long press can switch ON a module that had lost power, and its boot
+          // press then switches it off again (a pulse toggles a running A76XX): press once more.
+          this.again = false;
+          return this.boot();
+        }
+        // It may have booted at another rate.
+        if (this.search && this.searched) return this.enter(St.BaudSearch);
         return this.fail("power", "no answer within " + this.o.bootTimeoutMs + " ms of power-on", null);
       case St.Configure:
       case St.Register:
@@ -490,6 +506,9 @@ export class Supervisor {
   private run(script: Script<Facts>): void {
     const g = this.sgen;
     const self = this;
+    // A failure cause set by an earlier script (a SIM retry's) must not name this one's.
+    this.facts.failKind = "power";
+    this.facts.failText = "";
     this.runner.run(script, function (e: AtError | null) {
       if (g !== self.sgen) return;
       self.lastErr = e;
@@ -543,6 +562,12 @@ export class Supervisor {
       if (dtr) dtr.write(true);
       if (g === self.sgen) self.probe("+++", GUARD_MS + 1500);
     });
+  }
+
+  /** Press PWRKEY (when wired) and wait for the module to boot. */
+  private boot(): void {
+    this.press = true;
+    this.enter(St.Booting);
   }
 
   private answered(): void {
@@ -626,7 +651,8 @@ export class Supervisor {
     if (ev === Ev.Timer) {
       // Traffic proves the module alive: check only after healthCheckMs without an answer.
       const quiet = this.sched.now() - this.engine.answeredAt;
-      if (quiet < this.o.healthCheckMs) return this.arm(this.o.healthCheckMs - quiet);
+      // Whole milliseconds: a wait that rounds to almost nothing would fire and re-arm forever.
+      if (quiet < this.o.healthCheckMs) return this.arm(Math.ceil(this.o.healthCheckMs - quiet));
       if (!this.runner.running()) this.run(HEALTH);
       return;
     }
@@ -682,7 +708,7 @@ export class Supervisor {
       return this.arm(this.o.powerOffWaitMs || 1);
     }
     if (this.step === 3) (h.reset as { write(a: boolean): void }).write(false);
-    this.press = this.step === 2;
+    this.press = this.again = this.step === 2;
     this.enter(St.Booting);
   }
 

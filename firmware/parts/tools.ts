@@ -242,7 +242,7 @@ function printStatus(m: Modem, print: Print): void {
  * on an answer, AT+IPR=<target> (it takes effect right after its OK) and confirm at the target,
  * keeping the found rate when the switch fails or `switchBaud` is off.
  */
-function baudSearch(c: PartContext, target: number, done: (foundAt: number) => void): void {
+export function baudSearch(c: PartContext, target: number, done: (foundAt: number) => void): void {
   const rates: number[] = c.opts.searchBauds;
   const sup = c.sup;
   const e = c.engine;
