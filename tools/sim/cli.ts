@@ -2,11 +2,14 @@
 //
 //   ts-node tools/sim/cli.ts --pty /tmp/a76xx [--baud 115200] [--log file] [--faults list]
 //        [--profile clean|field-quirks] [--boot-ms N] [--powered | --boot] [--chunk N]
-//        [--latency-ms N] [--rx-buffer N] [--dns name=ip,…] [--port-map 8080=18080,…]
+//        [--latency-ms N] [--rx-buffer N] [--dns name=ip,…] [--port-map 8080=18080,…] [--free-ports]
 //
 // By default the module is on and ready at once (a person has no PWRKEY); --boot starts it as if
 // just switched on (banner after --boot-ms). --faults takes `name[:arg][@ms]` items separated by
 // commas (`@ms` = apply that long after start), e.g. `sim-busy,drop-network@30000,reboot@60000`.
+// A server or UDP local port of the module listens on the same port number of this machine (so a
+// person can connect to it), unless --port-map names another; --free-ports puts every port that
+// --port-map does not name on any free port instead ("state" shows which).
 // While it runs, lines typed on its own standard input (a terminal) are applied the same way
 // ("help" lists the names, "state" shows the links). SIGINT/SIGTERM close every socket, stop socat
 // (which removes the link) and exit.
@@ -29,17 +32,18 @@ interface CliArgs {
   rxBuffer: number;
   dns: { [name: string]: string };
   portMap: { [port: number]: number };
+  freePorts: boolean;
 }
 
 const USAGE =
   "usage: cli.ts --pty <path> [--baud 115200] [--log file] [--faults list] [--profile clean|field-quirks]\n" +
   "              [--boot-ms 3000] [--powered|--boot] [--chunk 64] [--latency-ms 2] [--rx-buffer 16384]\n" +
-  "              [--dns name=ip,...] [--port-map 8080=18080,...]";
+  "              [--dns name=ip,...] [--port-map 8080=18080,...] [--free-ports]";
 
 function parseArgs(argv: string[]): CliArgs {
   const a: CliArgs = {
     pty: "", baud: 115200, faults: "", profile: "clean", bootMs: 3000, powered: true, chunk: 64, latencyMs: 2,
-    rxBuffer: 16384, dns: {}, portMap: {},
+    rxBuffer: 16384, dns: {}, portMap: {}, freePorts: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -82,6 +86,7 @@ function parseArgs(argv: string[]): CliArgs {
           if (p && q !== undefined) a.portMap[Number(p)] = Number(q);
         }
         break;
+      case "--free-ports": a.freePorts = true; break;
       case "-h":
       case "--help":
         process.stdout.write(USAGE + "\n");
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
     rxBufferBytes: args.rxBuffer,
     dns: args.dns,
     portMap: args.portMap,
+    hostPorts: args.freePorts ? "free" : "same",
   });
   sim.attach(bridge.end, undefined, { toHost: bridge.line });
   if (!args.powered) sim.powerOn();

@@ -14,7 +14,8 @@
 // (2), pwrkeyPressMs (50: shortest press that powers on), pwrkeyOffMs (2500: press that powers off;
 // field-quirks: any press ≥ pwrkeyPressMs turns a running module off), startPoweredOn (false),
 // echo (true), rxBufferBytes (16384 per link), dns ({name: ip}; localhost built in), portMap
-// ({modulePort: hostPort}, 0 = any free port; for SERVERSTART and UDP local ports), bindAddress
+// ({modulePort: hostPort}, 0 = any free port; for SERVERSTART and UDP local ports), hostPorts ("free":
+// a port portMap does not name is bound on any free host port, the default; "same": on its own number), bindAddress
 // ("127.0.0.1"), ipAddress ("10.148.0.17"), csq ([23, 99]), netopenMs (100), guardMs (1000), seed.
 //
 // State: powered, booted, hung, netOpen, netTransparent, dataMode, echo, cmee, rxMode…;

@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Mocha from "mocha";
+import { mochaGlobalSetup, mochaGlobalTeardown } from "./port-fixture";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -15,7 +16,9 @@ function findTests(dir: string, out: string[]): string[] {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  // The project's well-known host ports are held by another process during the whole run (ports.ts).
+  await mochaGlobalSetup();
   const grep = process.env.GREP;
   const mocha = new Mocha({ reporter: "spec", timeout: 20000, grep: grep ? new RegExp(grep) : undefined });
   const files = findTests(path.join(ROOT, "test"), []);
@@ -23,9 +26,14 @@ function main(): void {
   const runner = mocha.run((failures) => {
     const s = runner.stats || { passes: 0, failures: 0, pending: 0 };
     const skipped = s.pending ? `, ${s.pending} skipped` : "";
-    console.log(`${s.passes} passed, ${s.failures} failed${skipped}`);
-    process.exit(failures || s.passes === 0 ? 1 : 0);
+    void mochaGlobalTeardown().then(() => {
+      console.log(`${s.passes} passed, ${s.failures} failed${skipped}`);
+      process.exit(failures || s.passes === 0 ? 1 : 0);
+    });
   });
 }
 
-main();
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
