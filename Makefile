@@ -52,10 +52,11 @@ test-only: $(STAMP)
 bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts
 
-# The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…]
+# The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…] [CONSOLE=1]
+# Runs in the background of a shell (make sim … &): it reads typed faults only in the foreground, or with CONSOLE=1.
 sim: $(STAMP) host-tools
 	@test -n "$(PTY)" || { echo "usage: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=...]" >&2; exit 2; }
-	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)")
+	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(CONSOLE),--console)
 
 # The firmware and an example app on Node against a real serial port or the simulator's PTY:
 # make host PORT=/tmp/a76xx [APP=echo-check] [BAUD=115200] [APN=…] [MODE=…] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]

@@ -1,0 +1,143 @@
+// The simulator as a background job of a real interactive shell on a pseudo-terminal: it keeps serving and is never stopped for reading the terminal.
+import * as assert from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PtyClient } from "../support/pty-client";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** An interactive bash with job control on a pseudo-terminal made by script(1); we type into it and read its screen. */
+class InteractiveShell {
+  readonly proc: ChildProcess;
+  screen = "";
+
+  constructor(cwd: string) {
+    this.proc = spawn("script", ["-qfc", "bash --norc --noprofile -i", "/dev/null"], {
+      cwd,
+      env: Object.assign({}, process.env, { PS1: "sh$ ", TERM: "dumb" }),
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    this.proc.stdout!.on("data", (d: Buffer) => (this.screen += d.toString("latin1")));
+    this.proc.stderr!.on("data", (d: Buffer) => (this.screen += d.toString("latin1")));
+  }
+
+  type(line: string): void {
+    this.proc.stdin!.write(line + "\n");
+  }
+
+  /** Type a command and wait for a marker line it prints. */
+  async run(line: string, marker: string, ms = 10000): Promise<string> {
+    const from = this.screen.length;
+    // The marker is printed by printf, so the echo of the typed line does not contain it.
+    this.type(line + "; printf '%s-done\\n' " + marker);
+    const want = marker + "-done\r\n";
+    assert.ok(await waitFor(() => this.screen.indexOf(want, from) >= 0, ms), "the shell did not run " + line + ":\n" + this.screen.slice(from));
+    return this.screen.slice(from, this.screen.indexOf(want, from));
+  }
+
+  exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+}
+
+describe("sim: a background job of an interactive shell", function () {
+  this.timeout(60000);
+  let dir = "";
+  let shell: InteractiveShell | undefined;
+  let client: PtyClient | undefined;
+  let simPid = 0;
+
+  before(function () {
+    if (spawnSync("script", ["--version"]).error) {
+      console.log("      skipped: script(1) (util-linux) is not installed, so there is no interactive shell on a pseudo-terminal to test with");
+      this.skip();
+    }
+  });
+
+  afterEach(async () => {
+    if (client) client.close();
+    client = undefined;
+    if (simPid) {
+      try {
+        process.kill(-simPid, "SIGINT");
+        process.kill(-simPid, "SIGCONT"); // a stopped job handles SIGINT only once continued
+      } catch (e) {
+        void e;
+      }
+    }
+    if (shell && !shell.exited()) {
+      shell.type("exit");
+      if (!(await waitFor(() => shell!.exited(), 5000))) process.kill(-(shell.proc.pid as number), "SIGKILL");
+    }
+    shell = undefined;
+    simPid = 0;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("`make sim PTY=… &` keeps answering AT while the user types at the shell, and the shell never reports it Stopped", async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-bg-"));
+    const pty = path.join(dir, "a76xx");
+    shell = new InteractiveShell(ROOT);
+    await shell.run("set -m", "job-control");
+    shell.type(`make -s sim PTY=${pty} &`);
+    assert.ok(await waitFor(() => fs.existsSync(pty) && /socat pid \d+/.test(shell!.screen), 30000), "the simulator did not start:\n" + shell.screen);
+    const jobs0 = await shell.run("jobs -l", "jobs-0");
+    const m = /\[1\][+-]?\s+(\d+)/.exec(jobs0);
+    assert.ok(m, "no job 1 in:\n" + jobs0);
+    simPid = Number(m![1]);
+    // What made it stop: the user typing the next commands while the job waits on the terminal.
+    for (let i = 0; i < 5; i++) {
+      await shell.run("echo typed " + i, "typed-" + i);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    client = new PtyClient(pty);
+    const c = client;
+    await c.expect("AT\r", "AT\r\r\nOK\r\n").catch((e: Error) => assert.fail(e.message + "\nthe shell's screen:\n" + shell!.screen));
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await shell.run("echo more typing", "more-typing");
+    await client.expect("AT+CSQ\r", "\r\n+CSQ: 23,99\r\n\r\nOK\r\n");
+    const jobs = await shell.run("jobs -l", "jobs-1");
+    assert.ok(/\[1\][+-]?\s+\d+ Running/.test(jobs), "job 1 is not running:\n" + jobs);
+    assert.ok(!/Stopped/.test(shell.screen), "the shell reported the job stopped:\n" + shell.screen);
+  });
+
+  it("brought to the foreground with fg it reads typed faults and `state`, and Ctrl+C stops it and removes the link", async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-bg-"));
+    const pty = path.join(dir, "a76xx");
+    shell = new InteractiveShell(ROOT);
+    await shell.run("set -m", "job-control");
+    shell.type(`make -s sim PTY=${pty} &`);
+    assert.ok(await waitFor(() => fs.existsSync(pty) && /socat pid \d+/.test(shell!.screen), 30000), "the simulator did not start:\n" + shell.screen);
+    const m = /\[1\][+-]?\s+(\d+)/.exec(await shell.run("jobs -l", "jobs-0"));
+    simPid = Number(m![1]);
+    await shell.run("echo typed", "typed");
+    shell.type("fg %1");
+    // In the foreground the console starts reading within its poll interval; a line typed before that waits in the terminal.
+    shell.type("state");
+    assert.ok(await waitFor(() => /powered true, booted true, hung false, net closed/.test(shell!.screen), 10000), "no state printed:\n" + shell.screen);
+    shell.type("sim-absent");
+    assert.ok(await waitFor(() => /a76xx-sim: sim-absent/.test(shell!.screen), 10000), "the fault was not applied:\n" + shell.screen);
+    client = new PtyClient(pty);
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await client.expect("AT+CPIN?\r", "\r\nERROR\r\n");
+    client.close();
+    client = undefined;
+    shell.proc.stdin!.write("\x03"); // Ctrl+C on the terminal: SIGINT to the foreground job
+    assert.ok(await waitFor(() => /a76xx-sim: stopped/.test(shell!.screen), 10000), "Ctrl+C did not stop it:\n" + shell.screen);
+    assert.ok(await waitFor(() => !fs.existsSync(pty), 5000), "the PTY link was left behind");
+    simPid = 0;
+    assert.ok(!/Stopped/.test(shell.screen), shell.screen);
+  });
+});
