@@ -3,6 +3,8 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
+# The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
+export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
 .PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean
 

@@ -1,4 +1,4 @@
-// Builds a device bundle for one board and one example app: the library, the board's wiring and the app's main().
+// Builds a device bundle for one board and one app (an example, or your own file by path): the library, the board's wiring and the app's main().
 //
 // The generated entry creates the Espruino HAL for the board, the modem with the given options (also
 // the global `modem`, for the REPL's bring-up helpers) and calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at

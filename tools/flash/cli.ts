@@ -8,7 +8,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { bundle, ROOT } from "../bundle/build";
-import { bundleApp, listApps, parsePairs } from "../bundle/app";
+import { bundleApp, listApps, parsePairs, resolveApp } from "../bundle/app";
 import { checkDeviceSource } from "../check-device/check";
 import * as fs from "fs";
 
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   const app = env("APP");
   if (cmd === "bundle") {
     if (!board || !app) {
-      console.error(`usage: make bundle BOARD=<esp32|t-a7670|pico|linux> APP=<${listApps().join("|")}> [APN=…] [MODE=buffer|push|transparent] [ARGS="host=… port=…"] [SERIAL=/dev/ttyS0]`);
+      console.error(`usage: make bundle BOARD=<esp32|t-a7670|pico|linux> APP=<${listApps().join("|")} or path/to/your-app.ts> [APN=…] [MODE=buffer|push|transparent] [ARGS="host=… port=…"] [MODEM="option=value …"] [SERIAL=/dev/ttyS0]`);
       return 2;
     }
     const b = await buildFor(board, app);
@@ -84,16 +84,16 @@ async function main(): Promise<number> {
     return 0;
   }
   if (cmd === "flash") {
-    if (app && listApps().indexOf(app) < 0) throw new Error(`unknown app "${app}"; apps: ${listApps().join(", ")}`);
+    const appRef = app ? resolveApp(app) : undefined;
     if (board && ["esp32", "t-a7670", "pico", "linux"].indexOf(board) < 0) throw new Error(`unknown board "${board}"; boards: esp32, t-a7670, pico, linux`);
     const baud = Number(env("BAUD") || CONSOLE_BAUD[board || "esp32"] || 115200);
-    const what = app ? `the ${app} app for ${board || "?"} as boot code (runs at every power-up)` : `the library to Storage as module "a76xx"`;
+    const what = appRef ? `the ${appRef.name} app for ${board || "?"} as boot code (runs at every power-up)` : `the library to Storage as module "a76xx"`;
     if (!port) {
       console.error(`make flash needs PORT=<serial device of the board's REPL>.`);
       console.error(`It would build and upload ${what}:`);
       console.error(
         app
-          ? `  ${path.relative(ROOT, ESPRUINO)} -p <PORT> -b ${baud} --config SAVE_ON_SEND=1 dist/${app}-${board || "<board>"}.js`
+          ? `  ${path.relative(ROOT, ESPRUINO)} -p <PORT> -b ${baud} --config SAVE_ON_SEND=1 dist/${appRef!.name}-${board || "<board>"}.js`
           : `  ${path.relative(ROOT, ESPRUINO)} -p <PORT> -b ${baud} --storage a76xx:dist/a76xx.js`,
       );
       console.error(howToFindPort());
