@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 # The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
 export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean
+.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl ports host clean
 
 all: build
 
@@ -72,6 +72,10 @@ flash: $(STAMP)
 # The board's REPL through the espruino CLI: make repl PORT=/dev/ttyUSB0 [BOARD=esp32]
 repl: $(STAMP)
 	$(TSNODE) tools/flash/cli.ts repl
+
+# Serial ports the espruino CLI can see (its --list, with --no-ble so it needs no D-Bus).
+ports: $(STAMP)
+	@$(TSNODE) tools/flash/cli.ts ports
 
 # The main job on a fresh machine: real loopback servers + the simulator + the firmware, every exchange verified.
 demo: $(STAMP)

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 
 /** How to list serial ports, for messages. */
-export const LIST_PORTS_HINT = "list ports with: ls /dev/ttyUSB* /dev/ttyACM* (macOS: ls /dev/cu.*)";
+export const LIST_PORTS_HINT = "list ports with: make ports, or ls /dev/ttyUSB* /dev/ttyACM* (macOS: ls /dev/cu.*)";
 
 function errnoCode(e: unknown): string {
   return e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : "";
