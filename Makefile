@@ -35,9 +35,9 @@ bundle: $(STAMP)
 lib-bundle: $(STAMP)
 	$(TSNODE) tools/bundle/cli.ts
 
-# The device check on any file: make check-device FILE=some.js
+# The device check on any file: make check-device FILE=some.js (a .ts file is stripped of its types first)
 check-device: $(STAMP)
-	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js" >&2; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js (or .ts: its types are stripped first)" >&2; exit 2; }
 	$(TSNODE) tools/check-device/cli.ts $(FILE)
 
 size: $(STAMP) lib-bundle
