@@ -28,7 +28,8 @@ typecheck: $(STAMP)
 	$(NODE_BIN)/tsc -p tsconfig.device.json
 	$(NODE_BIN)/tsc -p hal/espruino/tsconfig.json
 
-# Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README).
+# Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README):
+# make bundle BOARD=esp32 APP=tcp-echo|path/to/app.ts [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="…"] [SERIAL=…]
 bundle: $(STAMP)
 	@if [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
 
@@ -61,11 +62,11 @@ sim: $(STAMP) host-tools
 	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(CONSOLE),--console)
 
 # The firmware and an example app on Node against a real serial port or the simulator's PTY:
-# make host PORT=/tmp/a76xx [APP=echo-check] [BAUD=115200] [APN=…] [MODE=…] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]
+# make host PORT=/tmp/a76xx [APP=echo-check|path/to/app.ts] [BAUD=115200] [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]
 host: $(STAMP)
 	$(TSNODE) tools/host/run.ts
 
-# Upload to a board with the espruino CLI: make flash PORT=/dev/ttyUSB0 BOARD=esp32 [APP=tcp-echo] [APN=…] [ARGS="…"]
+# Upload to a board with the espruino CLI: make flash PORT=/dev/ttyUSB0 BOARD=esp32 [APP=tcp-echo|path/to/app.ts] [APN=…] [MODE=…] [MODEM="…"] [ARGS="…"]
 flash: $(STAMP)
 	$(TSNODE) tools/flash/cli.ts flash
 

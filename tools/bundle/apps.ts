@@ -89,3 +89,30 @@ export function parsePairs(s: string | undefined): { [k: string]: string } {
   }
   return out;
 }
+
+/**
+ * A MODEM= value: a number, true/false, a comma-separated list of numbers (searchBauds=9600,115200),
+ * else the text itself.
+ */
+export function modemOptionValue(v: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  if (v === "true" || v === "false") return v === "true";
+  if (/^\d+(,\d+)+$/.test(v)) return v.split(",").map(Number);
+  return v;
+}
+
+/**
+ * The modem options of a make command line: MODEM="option=value …" (any createModem option,
+ * values as modemOptionValue), then APN= (apn) and MODE= (dataMode), which win over MODEM.
+ */
+export function modemOptionsFromEnv(env: { [k: string]: string | undefined }): { [k: string]: unknown } {
+  const options: { [k: string]: unknown } = {};
+  const pairs = parsePairs(env.MODEM);
+  for (const k of Object.keys(pairs)) options[k] = modemOptionValue(pairs[k]);
+  const apn = env.APN !== undefined ? env.APN.trim() : undefined;
+  if (apn !== undefined && apn !== "") options.apn = apn;
+  const mode = env.MODE !== undefined ? env.MODE.trim() : "";
+  if (mode) options.dataMode = mode;
+  return options;
+}
+

@@ -13,6 +13,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { bundle, ROOT } from "../bundle/build";
 import { bundleApp, listApps, parsePairs, resolveApp } from "../bundle/app";
+import { modemOptionsFromEnv } from "../bundle/apps";
 import { checkDeviceSource } from "../check-device/check";
 import { checkSerialPath } from "../../hal/serialport/diagnose";
 import * as fs from "fs";
@@ -69,12 +70,7 @@ async function buildFor(board: string | undefined, app: string | undefined): Pro
     return { file: out, bytes: res.bytes };
   }
   if (!board) throw new Error("BOARD= is needed with APP= (esp32, t-a7670, pico, linux)");
-  const modem: { [k: string]: unknown } = {};
-  const pairs = parsePairs(env("MODEM"));
-  for (const k of Object.keys(pairs)) modem[k] = /^[0-9]+$/.test(pairs[k]) ? Number(pairs[k]) : pairs[k];
-  if (env("APN") !== undefined) modem.apn = env("APN");
-  if (env("MODE")) modem.dataMode = env("MODE");
-  const res = await bundleApp({ board, app, serial: env("SERIAL"), modem, args: parsePairs(env("ARGS")) });
+  const res = await bundleApp({ board, app, serial: env("SERIAL"), modem: modemOptionsFromEnv(process.env), args: parsePairs(env("ARGS")) });
   const rel = path.relative(process.cwd(), res.outfile);
   for (const f of res.findings) console.error(`${rel}:${f.line} ${f.construct}`);
   if (res.findings.length) throw new Error(`device check failed on ${rel}`);
@@ -109,16 +105,21 @@ async function main(): Promise<number> {
     return 0;
   }
   if (cmd === "flash") {
+    if (app && !board) {
+      console.error(`make flash APP=${app} needs BOARD=<esp32|t-a7670|pico|linux>: an app bundle is built for one board's wiring.`);
+      console.error(`(Without APP, make flash uploads the library alone, which needs no BOARD.)`);
+      return 2;
+    }
     const appRef = app ? resolveApp(app) : undefined;
     if (board && ["esp32", "t-a7670", "pico", "linux"].indexOf(board) < 0) throw new Error(`unknown board "${board}"; boards: esp32, t-a7670, pico, linux`);
     const baud = Number(env("BAUD") || CONSOLE_BAUD[board || "esp32"] || 115200);
-    const what = appRef ? `the ${appRef.name} app for ${board || "?"} as boot code (runs at every power-up)` : `the library to Storage as module "a76xx"`;
+    const what = appRef ? `the ${appRef.name} app for ${board} as boot code (runs at every power-up)` : `the library to Storage as module "a76xx"`;
     if (!port) {
       console.error(`make flash needs PORT=<serial device of the board's REPL>.`);
       console.error(`It would build and upload ${what}:`);
       console.error(
         app
-          ? `  ${espruinoCommand(espruinoArgs.flashApp("<PORT>", baud, `dist/${appRef!.name}-${board || "<board>"}.js`))}`
+          ? `  ${espruinoCommand(espruinoArgs.flashApp("<PORT>", baud, `dist/${appRef!.name}-${board}.js`))}`
           : `  ${espruinoCommand(espruinoArgs.flashLibrary("<PORT>", baud, "dist/a76xx.js"))}`,
       );
       console.error(howToFindPort());

@@ -14,7 +14,7 @@ import type { BoardDef } from "../../firmware/core/board";
 import type { Modem } from "../../firmware/app/index";
 import type { ControlLineMap } from "../../hal/serialport/index";
 import { checkSerialPath } from "../../hal/serialport/diagnose";
-import { AppRef, LIBRARY_FILE, LIBRARY_IMPORT, listApps, parsePairs, resolveApp } from "../bundle/apps";
+import { AppRef, LIBRARY_FILE, LIBRARY_IMPORT, listApps, modemOptionsFromEnv, parsePairs, resolveApp } from "../bundle/apps";
 import { explainLink } from "./explain";
 
 /** Seconds without a byte from the port before the runner says so (the firmware keeps trying meanwhile). */
@@ -109,12 +109,7 @@ async function main(): Promise<void> {
   const appModule = loadApp(app);
   const board: BoardDef = Object.assign({}, base, { uart: Object.assign({}, base.uart, { path: port, baud }) });
   if (hal.pwrkey) board.pwrkey = { pin: "RTS", activeHigh: true, onPressMs: 100, offPressMs: 3000 };
-  const options: { [k: string]: unknown } = {};
-  const pairs = parsePairs(env("MODEM"));
-  for (const k of Object.keys(pairs)) options[k] = /^[0-9]+$/.test(pairs[k]) ? Number(pairs[k]) : pairs[k];
-  if (env("APN") !== undefined) options.apn = env("APN");
-  if (env("MODE")) options.dataMode = env("MODE");
-  const modem = createModem(hal, board, options);
+  const modem = createModem(hal, board, modemOptionsFromEnv(process.env));
 
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 1000);

@@ -17,7 +17,7 @@
 // (which removes the link) and exit.
 import { SystemClock } from "../../hal/host/system-clock";
 import { Profile } from "./boot";
-import { applyFault, FAULT_NAMES, parseFaults } from "./faults";
+import { applyFault, faultHelp, parseFaults } from "./faults";
 import { A76xxSim } from "./modem";
 import { PtyBridge, Transcript } from "./pty";
 import { startConsole } from "./console";
@@ -174,8 +174,7 @@ async function main(): Promise<void> {
     say: (t) => process.stdout.write("a76xx-sim: " + t + "\n"),
     onLine: (cmd) => {
       if (cmd === "help") {
-        for (const k of Object.keys(FAULT_NAMES)) process.stdout.write("  " + k.padEnd(14) + FAULT_NAMES[k] + "\n");
-        process.stdout.write("  state         links and counters\n");
+        process.stdout.write(faultHelp().join("\n") + "\n");
         return;
       }
       if (cmd === "state") {

@@ -176,6 +176,22 @@ export const FAULT_NAMES: { [name: string]: string } = {
   "send-buffer-full": "send-buffer-full:<link>:<ms> — CIPSEND on link confirms 0 bytes for ms",
 };
 
+/**
+ * The help of the simulator's console: one line per fault, its form (with arguments) in a column as
+ * wide as the longest form, two spaces, then what it does; then the console's own commands.
+ */
+export function faultHelp(): string[] {
+  const rows: Array<[string, string]> = Object.keys(FAULT_NAMES).map((name) => {
+    const text = FAULT_NAMES[name];
+    // Entries with arguments read "<name>:<args> — what it does".
+    const dash = text.indexOf(" — ");
+    return text.indexOf(name) === 0 && dash > 0 ? [text.slice(0, dash), text.slice(dash + 3)] : [name, text];
+  });
+  rows.push(["state", "links, servers and counters"], ["help", "this list"]);
+  const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
+  return rows.map((r) => "  " + r[0].padEnd(width) + "  " + r[1]);
+}
+
 /** Parse "reboot@30000,sim-busy,netopen-fail:2" into items (`\,` is a comma inside an item); throws on unknown names. */
 export function parseFaults(list: string): FaultItem[] {
   const out: FaultItem[] = [];
