@@ -7,6 +7,7 @@ import * as path from "path";
 import { checkSerialPath, describeOpenError } from "../../hal/serialport/diagnose";
 import { createSerialPortHal } from "../../hal/serialport/index";
 import { explainLink } from "../../tools/host/explain";
+import { needs } from "../../tools/test/needs";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -94,7 +95,8 @@ describe("host runner: a port that cannot be used is reported as that", function
     assert.ok(!/does not answer|modem |baud/.test(r.stdout), "the modem was started:\n" + r.stdout);
   });
 
-  it("a pseudo-terminal nobody answers on is reported as silent within seconds, as a pseudo-terminal, with the byte counts", async () => {
+  it("a pseudo-terminal nobody answers on is reported as silent within seconds, as a pseudo-terminal, with the byte counts", async function () {
+    needs(this, "socat");
     const a = path.join(dir, "a");
     const b = path.join(dir, "b");
     socat = spawn("socat", [`PTY,link=${a},raw,echo=0`, `PTY,link=${b},raw,echo=0`], { stdio: "ignore", detached: true });

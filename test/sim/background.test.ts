@@ -1,10 +1,11 @@
 // The simulator as a background job of a real interactive shell on a pseudo-terminal: it keeps serving and is never stopped for reading the terminal.
 import * as assert from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PtyClient } from "../support/pty-client";
+import { needs } from "../../tools/test/needs";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -60,10 +61,7 @@ describe("sim: a background job of an interactive shell", function () {
   let simPid = 0;
 
   before(function () {
-    if (spawnSync("script", ["--version"]).error) {
-      console.log("      skipped: script(1) (util-linux) is not installed, so there is no interactive shell on a pseudo-terminal to test with");
-      this.skip();
-    }
+    needs(this, "socat", "script");
   });
 
   afterEach(async () => {

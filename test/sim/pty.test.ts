@@ -8,6 +8,7 @@ import { A76xxSim } from "../../tools/sim/index";
 import { TcpPeer } from "../../tools/sim/peers";
 import { PtyBridge } from "../../tools/sim/pty";
 import { PtyClient } from "../support/pty-client";
+import { needs } from "../../tools/test/needs";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -28,6 +29,10 @@ describe("sim: pseudo-terminal", function () {
   let client: PtyClient | undefined;
   let child: ChildProcess | undefined;
   let peer: TcpPeer | undefined;
+
+  before(function () {
+    needs(this, "socat");
+  });
 
   afterEach(async () => {
     if (client) client.close();

@@ -12,6 +12,7 @@ import { SimUart } from "../../hal/host/sim-uart";
 import { VirtualClock } from "../../hal/host/virtual-clock";
 import { A76xxSim, pumpUntil } from "../../tools/sim/index";
 import { createEspruinoContext } from "../support/espruino-fakes";
+import { needs } from "../../tools/test/needs";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -124,7 +125,8 @@ describe("APP= takes the path of your own app", function () {
     assert.ok(/SAVE_ON_SEND=1 dist\/myapp-esp32\.js/.test(r.stderr), r.stderr);
   });
 
-  it("make host APP=/abs/path/myapp.ts runs it on Node against make sim's PTY", async () => {
+  it("make host APP=/abs/path/myapp.ts runs it on Node against make sim's PTY", async function () {
+    needs(this, "socat");
     const pty = path.join(dir, "a76xx");
     let simOut = "";
     sim = spawn("make", ["-s", "sim", `PTY=${pty}`, "BAUD=921600"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
