@@ -1,6 +1,6 @@
 // Public entry of the A76XX simulator (host only, never shipped): the simulated module, its faults, the pump and the test peers.
 //
-// The behaviour reproduced is ../shared/docs/a76xx-tcpip.md, every section, byte for byte; links
+// The behaviour reproduced is docs/protocol.md, every section, byte for byte; links
 // are real TCP/UDP sockets on this machine; every modem timing runs on the Clock given (a
 // VirtualClock in tests: deterministic; a SystemClock behind the pseudo-terminal of cli.ts).
 //
