@@ -1,10 +1,10 @@
 // The simulator as a background job of a real interactive shell on a pseudo-terminal: it keeps serving and is never stopped for reading the terminal.
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PtyClient } from "../support/pty-client";
+import { InteractiveShell } from "../support/interactive-shell";
 import { needs } from "../../tools/test/needs";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -16,41 +16,6 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
-}
-
-/** An interactive bash with job control on a pseudo-terminal made by script(1); we type into it and read its screen. */
-class InteractiveShell {
-  readonly proc: ChildProcess;
-  screen = "";
-
-  constructor(cwd: string) {
-    this.proc = spawn("script", ["-qfc", "bash --norc --noprofile -i", "/dev/null"], {
-      cwd,
-      env: Object.assign({}, process.env, { PS1: "sh$ ", TERM: "dumb" }),
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
-    this.proc.stdout!.on("data", (d: Buffer) => (this.screen += d.toString("latin1")));
-    this.proc.stderr!.on("data", (d: Buffer) => (this.screen += d.toString("latin1")));
-  }
-
-  type(line: string): void {
-    this.proc.stdin!.write(line + "\n");
-  }
-
-  /** Type a command and wait for a marker line it prints. */
-  async run(line: string, marker: string, ms = 10000): Promise<string> {
-    const from = this.screen.length;
-    // The marker is printed by printf, so the echo of the typed line does not contain it.
-    this.type(line + "; printf '%s-done\\n' " + marker);
-    const want = marker + "-done\r\n";
-    assert.ok(await waitFor(() => this.screen.indexOf(want, from) >= 0, ms), "the shell did not run " + line + ":\n" + this.screen.slice(from));
-    return this.screen.slice(from, this.screen.indexOf(want, from));
-  }
-
-  exited(): boolean {
-    return this.proc.exitCode !== null || this.proc.signalCode !== null;
-  }
 }
 
 describe("sim: a background job of an interactive shell", function () {
@@ -75,10 +40,7 @@ describe("sim: a background job of an interactive shell", function () {
         void e;
       }
     }
-    if (shell && !shell.exited()) {
-      shell.type("exit");
-      if (!(await waitFor(() => shell!.exited(), 5000))) process.kill(-(shell.proc.pid as number), "SIGKILL");
-    }
+    if (shell) await shell.close();
     shell = undefined;
     simPid = 0;
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
