@@ -104,4 +104,20 @@ describe("sim: fault lists and peers", () => {
     peer.resumeReading();
     await h.until(() => peer!.all() === "HELLO");
   });
+
+  it("help prints each fault once: its form, two spaces, what it does (no name run into its own text)", () => {
+    h = new Host(); // afterEach closes one
+    const lines = faultHelp();
+    const names = Object.keys(FAULT_NAMES).concat(["state", "help"]);
+    assert.strictEqual(lines.length, names.length);
+    const column = lines[0].length - /^  \S+ +(\S.*)$/.exec(lines[0])![1].length;
+    lines.forEach((l, i) => {
+      const m = /^  (\S+)( {2,})(\S.*)$/.exec(l);
+      assert.ok(m, JSON.stringify(l));
+      assert.strictEqual(m![1].split(":")[0].replace(/\[.*$/, ""), names[i], l);
+      assert.strictEqual(2 + m![1].length + m![2].length, column, "descriptions start in one column: " + l);
+      assert.ok(m![3].indexOf(names[i] + ":") !== 0, "the text repeats the name: " + l);
+    });
+    assert.ok(lines.some((l) => /^  send-buffer-full:<link>:<ms>  CIPSEND on link confirms 0 bytes for ms$/.test(l)), lines.join("\n"));
+  });
 });
