@@ -109,7 +109,7 @@ export class Modem extends Emitter {
   constructor(hal: Hal, board: BoardDef, given?: { [name: string]: unknown }) {
     super();
     checkBoard(board);
-    const parts = given && given.parts instanceof Array ? (given.parts as Part[]) : [];
+    const parts = given && Array.isArray(given.parts) ? (given.parts as Part[]) : [];
     let schema = SCHEMA;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];

@@ -37,10 +37,10 @@ function breaks(v: unknown, rule: string): string {
   if (k === "b") return t === "boolean" ? "" : "true or false";
   if (k === "s") return t === "string" ? "" : "a string";
   if (k === "t") return t === "boolean" || t === "function" ? "" : "true, false or a function(line)";
-  if (k === "p") return v instanceof Array ? "" : "a list of parts";
+  if (k === "p") return Array.isArray(v) ? "" : "a list of parts";
   if (k === "e") return r.indexOf(v as string) >= 0 ? "" : "one of " + r.join(", ");
   // "B": baud rates
-  if (!(v instanceof Array) || v.length > 16) return "a list of up to 16 baud rates";
+  if (!(Array.isArray(v)) || v.length > 16) return "a list of up to 16 baud rates";
   for (let i = 0; i < v.length; i++) if (A76XX_BAUDS.indexOf(v[i]) < 0) return "a list of rates the A76XX supports (" + A76XX_BAUDS.join(", ") + ")";
   return "";
 }

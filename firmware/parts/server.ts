@@ -123,7 +123,7 @@ export class Servers {
     if (bad) return sockErr("invalid", bad);
     const allow = opts ? opts.allow : undefined;
     if (allow !== undefined) {
-      if (!(allow instanceof Array) || allow.length < 1 || allow.length > MAX_ALLOW) return sockErr("invalid", "allow must list 1.." + MAX_ALLOW + " IP addresses (omit it to admit everyone)");
+      if (!Array.isArray(allow) || allow.length < 1 || allow.length > MAX_ALLOW) return sockErr("invalid", "allow must list 1.." + MAX_ALLOW + " IP addresses (omit it to admit everyone)");
       for (let i = 0; i < allow.length; i++) {
         const b = checkHost(allow[i]);
         if (b) return sockErr("invalid", "allow[" + i + "]: " + b);

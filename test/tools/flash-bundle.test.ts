@@ -77,7 +77,7 @@ describe("board tooling", function () {
       assert.ok(fakes.printed.some((l) => l === "echo-check passed: 8192 bytes sent and echoed byte for byte"), fakes.printed.join("\n"));
       const setup = fakes.serialCalls["Serial2"].find((c) => c.method === "setup");
       assert.ok(setup && setup.args[0] === 115200, "the app set up the board's modem serial port");
-      assert.strictEqual(vm.runInContext("typeof modem.diagnose", fakes.context), "function", "the REPL reaches the modem as a global");
+      assert.strictEqual(vm.runInContext("typeof modem.status", fakes.context), "function", "the REPL reaches the modem as a global");
     } finally {
       sim.close();
       echo.close();

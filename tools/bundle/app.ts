@@ -7,7 +7,7 @@
 import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import { DEVICE_BUILD, mangleOptions, ROOT } from "./build";
+import { DEVICE_BUILD, mangleOptions, ROOT, wordsOf } from "./build";
 import { findBoard } from "../../boards/index";
 import { checkDeviceSource, Finding } from "../check-device/check";
 import { LIBRARY_FILE, LIBRARY_IMPORT, PARTS_FILE, resolveApp } from "./apps";
@@ -65,7 +65,8 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
   ].join("\n");
   await esbuild.build({
     ...DEVICE_BUILD,
-    ...mangleOptions(true),
+    // The app and the generated entry are user code: none of their names is shortened.
+    ...mangleOptions(true, wordsOf([app.file]).concat(["board", "serial", "modem", "args", "parts", "main"])),
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
     outfile,
     minify: true,

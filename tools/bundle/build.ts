@@ -91,9 +91,41 @@ function wrap(global: string): { banner: string; footer: string } {
  */
 const MANGLE_CACHE: Record<string, string | false> = {};
 
-/** esbuild options that shorten internal member names (see mangle.ts); none when `minify` is off. */
-export function mangleOptions(minify: boolean): esbuild.BuildOptions {
-  return minify ? { mangleProps: manglePattern(), mangleCache: MANGLE_CACHE } : {};
+/**
+ * esbuild options that shorten internal member names (see mangle.ts); none when `minify` is off.
+ * `keep`: property names some code in the bundle uses by name that the library's own analysis
+ * cannot see (an app's arguments, its own objects): never shortened in this build.
+ */
+export function mangleOptions(minify: boolean, keep?: string[]): esbuild.BuildOptions {
+  if (!minify) return {};
+  const o: esbuild.BuildOptions = { mangleProps: manglePattern(), mangleCache: MANGLE_CACHE };
+  if (keep && keep.length) o.reserveProps = new RegExp("^(" + keep.join("|") + ")$");
+  return o;
+}
+
+/**
+ * Every identifier-like word of `files` (and of the files they import relatively), a generous
+ * superset of the property names their code uses: an app is user code, compiled in the same
+ * bundle as the library, and none of its names may be shortened.
+ */
+export function wordsOf(files: string[]): string[] {
+  const words: { [w: string]: boolean } = {};
+  const seen: { [f: string]: boolean } = {};
+  const visit = (file: string): void => {
+    if (seen[file] || !fs.existsSync(file)) return;
+    seen[file] = true;
+    const text = fs.readFileSync(file, "utf8");
+    const ids = text.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) || [];
+    for (const w of ids) words[w] = true;
+    const re = /from\s+["'](\.{1,2}\/[^"']+)["']/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text))) {
+      const base = path.resolve(path.dirname(file), m[1]);
+      for (const ext of ["", ".ts", ".js", "/index.ts"]) visit(base + ext);
+    }
+  };
+  for (const f of files) visit(f);
+  return Object.keys(words).sort();
 }
 
 /** Bundle library `lib` to `outfile` (minified unless `minify` is false) and run the device check on it. */
