@@ -194,17 +194,18 @@ export class AtParser {
     let pos = 0;
     const len = d.length;
     while (pos < len) {
-      if (this.dm) {
-        this.sink.data(pos ? d.substr(pos) : d);
-        return;
-      }
       const c = d.charCodeAt(pos);
       if (this.skipLf) {
+        // Framing of the line before, also when that line (CONNECT) switched to data mode.
         this.skipLf = false;
         if (c === 10) {
           pos++;
           continue;
         }
+      }
+      if (this.dm) {
+        this.sink.data(pos ? d.substr(pos) : d);
+        return;
       }
       if (this.pn >= 0) {
         // The announced payload starts here.
