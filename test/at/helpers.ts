@@ -182,16 +182,20 @@ export interface RigOptions {
   toHostChunk?: number | ChunkPolicy;
   /** Modem echo on (the module's power-up default). */
   echo?: boolean;
+  /** Line rate of both ends (default 115200). */
+  baud?: number;
 }
 
 /** Test HAL + scheduler + engine (started) + fake modem; lines no URC prefix claims are logged as "urc …". */
 export function makeRig(options?: RigOptions): Rig {
   const o = options || {};
-  const hal = createTestHal({ toHostChunk: o.toHostChunk || 64 });
-  hal.uart.setup(115200);
+  const baud = o.baud || 115200;
+  const hal = createTestHal({ toHostChunk: o.toHostChunk || 64, baud });
+  hal.uart.setup(baud);
   const sched = new Scheduler(hal.clock, 16, 20);
   const log = new EventLog();
   const engine = new AtEngine(hal.uart, sched, Object.assign({}, ENGINE_DEFAULTS, o.engine || {}), log);
+  engine.setBaud(baud);
   engine.onUrc("", (line) => log.urc(line));
   engine.start();
   const modem = new FakeModem(hal);
