@@ -573,7 +573,7 @@ export class AtEngine {
         return;
       }
       const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
-      if (c.payload !== undefined && !this.prompted) e.kind = "noPrompt";
+      if (c.payload !== undefined && !this.prompted && kind !== "cip") e.kind = "noPrompt";
       this.finish(e, "", true, kind === "cip" ? SYNC : IDLE, "");
       return;
     }
