@@ -553,15 +553,14 @@ export class AtEngine {
     if (this.trace) this.trace("<", kind === "ok" ? "OK" : kind + " " + info, false);
     const c = this.cur;
     if (this.phase === CMD && c && !this.gotOk) {
-      if (this.sched.now() < this.wireEnd || (kind === "ok" && c.need && this.lines.length === 0)) {
+      // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
+      // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
+      const early = c.payload !== undefined && !this.prompted;
+      if (this.sched.now() < this.wireEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
         this.stats.strays++;
         return;
       }
       if (kind === "ok") {
-        if (c.payload !== undefined && !this.prompted) {
-          this.finish(err("noPrompt", "OK instead of the prompt"), "", true, IDLE, "");
-          return;
-        }
         this.gotOk = true;
         const h = this.held;
         if (h) {
@@ -573,8 +572,10 @@ export class AtEngine {
         return;
       }
       const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
-      if (c.payload !== undefined && !this.prompted && kind !== "cip") e.kind = "noPrompt";
-      this.finish(e, "", true, kind === "cip" ? SYNC : IDLE, "");
+      if (early && kind !== "cip") e.kind = "noPrompt";
+      // An error before the prompt may not be this send's (a repeat): its prompt may still come and
+      // would take the next command as payload, so ESC cancels it before the probe.
+      this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
       return;
     }
     if (this.phase === SYNC) {
