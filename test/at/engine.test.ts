@@ -240,6 +240,28 @@ describe("AT engine: sends and the prompt deadline", () => {
     assert.strictEqual(r.engine.stats.strays, 1);
   });
 
+  it("does not take an async result that arrives before a send's prompt as its completion (a repeat of the previous send's on that link)", () => {
+    const r = makeRig();
+    r.modem.on("AT+CIPSEND=1,5", (c, m) => {
+      m.send("\r\n> ");
+      m.expectPayload(5, () => {
+        m.send("\r\nOK\r\n\r\n+CIPSEND: 1,5,5\r\n");
+        m.later(5, "\r\nOK\r\n\r\n+CIPSEND: 1,5,5\r\n"); // repeated, after the next request left
+      });
+    });
+    r.modem.on("AT+CIPSEND=1,3", (c, m) => {
+      m.later(20, "\r\n> ");
+      m.expectPayload(3, () => m.send("\r\nOK\r\n\r\n+CIPSEND: 1,3,3\r\n"));
+    });
+    const a = r.submit(send(1, "HELLO"));
+    const b = r.submit(send(1, "abc"));
+    r.run(100);
+    assert.strictEqual(a.result && a.result.async, "+CIPSEND: 1,5,5");
+    assert.deepStrictEqual(b.result, { error: null, lines: [], async: "+CIPSEND: 1,3,3", connect: "" });
+    assert.deepStrictEqual(r.modem.payloads, ["HELLO", "abc"]);
+    assert.deepStrictEqual(r.log.all(), ["urc +CIPSEND: 1,5,5"], "the repeat is passed on as what it is");
+  });
+
   it("an OK instead of the prompt fails the send at the prompt deadline, with ESC before the probe", () => {
     const r = makeRig({ engine: { promptMs: 1000 } });
     probesAnswered(r);
