@@ -525,7 +525,7 @@ export class AtEngine {
     if (this.trace) this.trace("<", text, false);
     const c = this.cur;
     if (this.phase === CMD && c) {
-      if (c.async && !this.asyncLine && startsWith(text, c.async)) {
+      if (c.async && !this.asyncLine && (c.payload === undefined || this.prompted) && startsWith(text, c.async)) {
         this.asyncLine = text;
         if (c.errField !== undefined) {
           const f = field(text, c.async.length, c.errField);
