@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
 
-.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean
+.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl host clean
 
 all: build
 
@@ -48,6 +48,12 @@ test: build host-tools
 
 test-only: $(STAMP)
 	$(TSNODE) tools/test/run.ts
+
+# The AT engine fuzz (test/at/fuzz.ts) with many more seeded cases than `make test` runs:
+# make fuzz [FUZZ_CASES=20000] [FUZZ_SEED=1] [FUZZ_MIX=firmware|all]; prints cases tried and failures.
+fuzz: $(STAMP)
+	FUZZ_CASES=$(or $(FUZZ_CASES),20000) FUZZ_SEED=$(or $(FUZZ_SEED),1) FUZZ_MIX=$(or $(FUZZ_MIX),firmware) \
+	  $(NODE_BIN)/mocha --no-config --require ts-node/register/transpile-only --extension ts --reporter spec test/at/fuzz.test.ts
 
 bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts
