@@ -4,7 +4,8 @@
 // function that may write several times, schedule later writes, or ask for a payload after a prompt.
 // Rules added with `once` are used a single time and take precedence over permanent ones. With
 // `echo` on, every command is echoed as `<command><CR>` before the reply, as the module does. ESC
-// discards the command line typed so far, and cancels a payload being taken (nothing is sent).
+// discards the command line typed so far, and cancels a payload being taken (nothing is sent). In
+// data mode (set by a rule with its CONNECT) bytes go to the peer until "+++".
 import { TestHal } from "../../hal/host/test-hal";
 
 export type Reply = string | ((cmd: string, modem: FakeModem) => void);
@@ -23,6 +24,10 @@ export class FakeModem {
   echo = false;
   /** ESC bytes received. */
   escapes = 0;
+  /** In data mode (a rule sets it with its CONNECT): bytes go to `peer` until "+++" (guard times not modelled). */
+  dataMode = false;
+  /** Bytes carried to the peer in data mode. */
+  peer = "";
   private rules: Rule[] = [];
   private rx = "";
   private payloadLeft = 0;
@@ -76,6 +81,19 @@ export class FakeModem {
   }
 
   private onHost(chunk: string): void {
+    if (this.dataMode) {
+      this.peer += chunk;
+      if (this.peer.substr(this.peer.length - 3) === "+++") {
+        this.peer = this.peer.substr(0, this.peer.length - 3);
+        this.dataMode = false;
+        const rule = this.find("+++");
+        if (rule) {
+          if (typeof rule.reply === "string") this.send(rule.reply);
+          else rule.reply("+++", this);
+        }
+      }
+      return;
+    }
     let pos = 0;
     while (pos < chunk.length) {
       if (chunk.charCodeAt(pos) === 27) {
