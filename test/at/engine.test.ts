@@ -52,6 +52,32 @@ describe("AT engine: timeouts and late answers", () => {
     assert.ok(a.at >= 205 && a.at < 206, "timed out at " + a.at);
   });
 
+  it("times a command out at its own deadline when the one before had a longer one (AT+NETOPEN, then a silent AT+CSQ)", () => {
+    const r = makeRig();
+    probesAnswered(r);
+    r.modem.on("AT+NETOPEN", "\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    r.modem.on("AT+CSQ", () => undefined);
+    const open = r.submit({ request: "AT+NETOPEN", timeout: 130000, async: "+NETOPEN: ", errField: 0 });
+    r.run(50);
+    assert.strictEqual(kindOf(open), "");
+    const q = r.submit(cmd("AT+CSQ", 2000, "+CSQ:"));
+    r.run(2100);
+    assert.strictEqual(kindOf(q), "timeout", "noticed after 2 s, not when the 130 s deadline's timer fires");
+    assert.ok(q.at > 2050 && q.at < 2052, "timed out at " + q.at);
+  });
+
+  it("times a send out at its own timeout after the prompt when that is shorter than the prompt deadline", () => {
+    const r = makeRig({ engine: { promptMs: 5000 } });
+    r.modem.on("AT+CIPSEND=0,3", (c, m) => {
+      m.send("\r\n> ");
+      m.expectPayload(3, () => undefined); // taken, never confirmed
+    });
+    const s = r.submit(send(0, "abc", 1000));
+    r.run(1100);
+    assert.deepStrictEqual(s.result && s.result.error, { kind: "timeout", code: -1, text: "no answer to AT+CIPSEND=0,3" });
+    assert.ok(s.at < 1005, "timed out at " + s.at);
+  });
+
   it("never lets a late answer complete the next command", () => {
     const r = makeRig();
     // The modem is slow: the answer to COPS comes after its timeout, before the probe's answer.
