@@ -133,6 +133,8 @@ export class AtEngine {
   private prompted = false;
   private deadline = 0;
   private timer: Timer | undefined = undefined;
+  /** When the armed timer fires, ms. */
+  private timerAt = 0;
   private consecutive = 0;
   /** When the bytes written so far will have left the wire, ms. */
   private wireEnd = 0;
@@ -378,9 +380,14 @@ export class AtEngine {
     }
   }
 
+  /** Make the timer fire by the deadline: kept when it fires no later (it re-arms if early), else set again. */
   private arm(): void {
-    if (this.timer) return;
+    if (this.timer) {
+      if (this.timerAt <= this.deadline) return;
+      this.sched.cancel(this.timer);
+    }
     const self = this;
+    this.timerAt = this.deadline;
     this.timer = this.sched.after(this.deadline - this.sched.now(), function () {
       self.timer = undefined;
       self.onTimer();
@@ -601,6 +608,7 @@ export class AtEngine {
     this.prompted = true;
     this.write(c.payload, true);
     this.deadline = this.wireEnd + c.timeout;
+    this.arm();
   }
 
   private onConnect(text: string): void {
