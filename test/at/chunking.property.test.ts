@@ -207,17 +207,21 @@ describe("AT engine chunking property", () => {
         };
         let k = 0;
         const ref = outcome(64);
-        assert.strictEqual(outcome(1), ref, "1-byte chunks");
-        assert.strictEqual(
-          outcome(() => sizes[k++ % sizes.length]),
-          ref,
-          "random chunks",
-        );
         // A lying read is a bad read and its data are never delivered. Undetectable by anyone: a
-        // length short by bytes that are only line ends, or exactly "OK" (the module's OK follows).
+        // length short by bytes that are only line ends, or exactly "OK". In that last case the
+        // module's own OK is an extra final that answers whatever has left the wire when it
+        // arrives, which depends on the chunking's timing: the results may differ there.
         const parsed = JSON.parse(ref);
         const left = sc.data.substr(announced);
         const detectable = announced > sc.data.length || (announced < sc.data.length && left.replace(/[\r\n]/g, "") !== "" && left !== "OK");
+        if (left !== "OK") {
+          assert.strictEqual(outcome(1), ref, "1-byte chunks");
+          assert.strictEqual(
+            outcome(() => sizes[k++ % sizes.length]),
+            ref,
+            "random chunks",
+          );
+        }
         if (announced === sc.data.length) {
           assert.strictEqual(parsed[0].error, null);
           assert.ok(parsed[2].indexOf("payload rxget link=1 len=" + announced + " rest=0 " + esc(sc.data)) >= 0);
@@ -225,7 +229,7 @@ describe("AT engine chunking property", () => {
           assert.strictEqual(parsed[0].error.kind, "badRead");
           assert.ok(!parsed[2].some((e: string) => e.startsWith("payload rxget")));
         }
-        assert.deepStrictEqual(parsed[1].lines, ["+CSQ: 9,99"]);
+        if (left !== "OK") assert.deepStrictEqual(parsed[1].lines, ["+CSQ: 9,99"]);
       }),
       { numRuns: 150 },
     );
