@@ -50,6 +50,8 @@ describe("AT engine: timeouts and late answers", () => {
     r.run(10);
     assert.strictEqual(kindOf(a), "timeout");
     assert.ok(a.at >= 205 && a.at < 206, "timed out at " + a.at);
+    // The probe written at the timeout leaves the wire 9 byte times later.
+    assert.ok(Math.abs(r.engine.wireIdleAt() - (a.at + (9 * 10000) / 9600)) < 0.01, "wire idle at " + r.engine.wireIdleAt());
   });
 
   it("times a command out at its own deadline when the one before had a longer one (AT+NETOPEN, then a silent AT+CSQ)", () => {
@@ -780,6 +782,15 @@ describe("AT engine: noise, queue and errors", () => {
     r.run(50);
     assert.strictEqual(r.engine.stats.errors, 3, "one callback, one +BOOM per AT");
     assert.strictEqual(kindOf(b), "");
+    // A listener that throws is contained too.
+    r.log.payload = () => {
+      throw new Error("listener bug");
+    };
+    r.modem.send("\r\n+IPD2\r\nhi");
+    const c = r.submit(cmd("AT", 1000));
+    r.run(50);
+    assert.strictEqual(r.engine.stats.errors, 5, "the payload listener and the +BOOM handler");
+    assert.strictEqual(kindOf(c), "");
     assert.strictEqual(r.sched.stats.errors, 0, "nothing reached the scheduler");
   });
 

@@ -12,9 +12,21 @@ describe("AT engine receive path", () => {
     const sched = new Scheduler(clock, 4, 20);
     let handler: ((c: string) => void) | undefined;
     const written: string[] = [];
-    const uart = { setup() {}, write: (d: string) => written.push(d), onData: (h: (c: string) => void) => (handler = h), close() {} };
+    let handlers = 0;
+    const uart = {
+      setup() {},
+      write: (d: string) => written.push(d),
+      onData: (h: (c: string) => void) => {
+        handlers++;
+        handler = h;
+      },
+      close() {},
+    };
     const engine = new AtEngine(uart, sched, ENGINE_DEFAULTS, new EventLog());
     engine.start();
+    engine.start();
+    assert.strictEqual(handlers, 1, "start() takes the UART once");
+    assert.strictEqual(handler, engine.parser.feed, "the parser's feed is the UART handler: no hop in between");
     let result: AtResult | undefined;
     engine.submit({ request: "ATI", match: "", timeout: 1000 }, (r) => (result = r));
     clock.flush();
