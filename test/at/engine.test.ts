@@ -623,6 +623,37 @@ describe("AT engine: data mode", () => {
     assert.deepStrictEqual(r.log.all(), ["data xyz"]);
   });
 
+  it("writes no probe into a borrowed line: a command whose answer data mode swallowed times out, and the engine resynchronises once the line is given back", () => {
+    const r = makeRig();
+    probesAnswered(r);
+    r.modem.on("AT+CSQ", () => undefined); // its bytes reached the module after it had entered data mode
+    r.modem.on("AT+CIPOPEN?", "\r\n+CIPOPEN: 0\r\n\r\nOK\r\n");
+    const b = new TestBorrower();
+    r.engine.onUrc("CONNECT", () => r.engine.borrow(b)); // a server's client, in transparent mode
+    const q = r.submit(cmd("AT+CSQ", 1000, "+CSQ:"));
+    r.run(10);
+    r.modem.send("\r\n+CLIENT: 0,0,1.2.3.4:5\r\n\r\nCONNECT 115200\r\n");
+    r.run(5000);
+    assert.strictEqual(kindOf(q), "timeout");
+    assert.strictEqual(r.hal.wire.hostWritten(), "AT+CSQ\r", "nothing written into the peer's stream");
+    assert.ok(r.engine.borrowed() && !r.engine.stalled());
+    const n = r.submit(cmd("AT+CIPOPEN?", 1000, "+CIPOPEN:"));
+    r.engine.giveBack(false);
+    r.run(100);
+    assert.strictEqual(r.hal.wire.hostWritten(), "AT+CSQ\rAT+CMEE?\rAT+CIPOPEN?\r", "in step first, then the queued command");
+    assert.deepStrictEqual(n.result && n.result.lines, ["+CIPOPEN: 0"]);
+  });
+
+  it("reset() ends a hold: commands after a module reset do not wait for a CONNECT that will never come", () => {
+    const r = makeRig();
+    r.modem.on("AT", "\r\nOK\r\n");
+    r.engine.hold(2000);
+    r.engine.reset();
+    const a = r.submit(cmd("AT", 1000));
+    r.run(50);
+    assert.strictEqual(kindOf(a), "");
+  });
+
   it("reset() ends data mode", () => {
     const r = makeRig();
     const b = new TestBorrower();
