@@ -275,6 +275,7 @@ export class AtEngine {
     this.parser.reset();
     this.consecutive = 0;
     this.b = undefined;
+    this.holdUntil = 0;
     const d = this.done;
     const had = this.phase === CMD;
     this.cur = undefined;
