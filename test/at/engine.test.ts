@@ -644,6 +644,25 @@ describe("AT engine: data mode", () => {
     assert.deepStrictEqual(n.result && n.result.lines, ["+CIPOPEN: 0"]);
   });
 
+  it("sends no further probe into a line borrowed while a probe was in flight", () => {
+    const r = makeRig();
+    r.modem.on("AT+X", () => undefined);
+    r.modem.on("AT+CMEE?", () => undefined);
+    const b = new TestBorrower();
+    r.engine.onUrc("CONNECT", () => r.engine.borrow(b));
+    r.submit(cmd("AT+X", 100));
+    r.run(150); // AT+X timed out, probe 1 in flight
+    r.modem.send("\r\nCONNECT 115200\r\n");
+    r.run(3000);
+    assert.strictEqual(r.hal.wire.hostWritten(), "AT+X\rAT+CMEE?\r");
+    assert.ok(!r.engine.stalled() && !r.engine.busy());
+    r.modem.once("AT+CMEE?", "\r\n+CMEE: 1\r\n\r\nOK\r\n");
+    r.engine.giveBack(true);
+    r.run(50);
+    assert.strictEqual(r.hal.wire.hostWritten(), "AT+X\rAT+CMEE?\r\rAT+CMEE?\r");
+    assert.ok(!r.engine.busy());
+  });
+
   it("reset() ends a hold: commands after a module reset do not wait for a CONNECT that will never come", () => {
     const r = makeRig();
     r.modem.on("AT", "\r\nOK\r\n");
