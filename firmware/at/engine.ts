@@ -148,6 +148,8 @@ export class AtEngine {
   private started = false;
   /** No command is written before this time (a data-mode CONNECT is announced), ms. */
   private holdUntil = 0;
+  /** A resynchronisation is due once the borrowed line is given back (nothing may be written into data mode). */
+  private syncDue = false;
   /** A buffer-access read's data, delivered only once its OK confirms the framing. */
   private held: [number, number, string, number, string] | undefined = undefined;
 
@@ -276,6 +278,7 @@ export class AtEngine {
     this.consecutive = 0;
     this.b = undefined;
     this.holdUntil = 0;
+    this.syncDue = false;
     const d = this.done;
     const had = this.phase === CMD;
     this.cur = undefined;
@@ -325,7 +328,7 @@ export class AtEngine {
     this.parser.dm = false;
     if (this.trace) this.trace("*", "data mode off", false);
     if (this.phase === STALLED) return;
-    if (unexpected && this.phase === IDLE) this.startSync("\r");
+    if ((unexpected || this.syncDue) && this.phase === IDLE) this.startSync(unexpected ? "\r" : "");
     else if (this.phase === IDLE) this.sched.post(this.pumpTask);
   }
 
@@ -441,6 +444,14 @@ export class AtEngine {
   }
 
   private startSync(prefix: string): void {
+    if (this.b) {
+      // The line is borrowed (data mode began while a command was in flight): a probe would go
+      // to the peer. Resynchronise when the line is given back.
+      this.phase = IDLE;
+      this.syncDue = true;
+      return;
+    }
+    this.syncDue = false;
     this.stats.resyncs++;
     this.phase = SYNC;
     this.probes = 0;
@@ -497,6 +508,9 @@ export class AtEngine {
       // A send still waiting for its prompt may get it late: ESC cancels it before the probe.
       const waiting = c.payload !== undefined && !this.prompted;
       this.finish(err("timeout", (waiting ? "no prompt for " : "no answer to ") + c.request), "", false, stall ? STALLED : SYNC, waiting ? "\x1b" : "");
+    } else if (this.b) {
+      this.phase = IDLE;
+      this.syncDue = true;
     } else if (stall) {
       this.stall();
     } else {
