@@ -417,6 +417,22 @@ describe("AT engine: strays and need", () => {
     assert.deepStrictEqual(a && a.result && a.result.lines, []);
   });
 
+  it("takes a send's OK as its answer however soon it comes after the payload: the stray window covers the request only", () => {
+    // An unpaced link (the module's native USB port, the simulator's pseudo-terminal) carries the
+    // payload at once; the engine only knows the configured baud. Here it believes 9600 on a 115200 line.
+    const r = makeRig();
+    r.engine.setBaud(9600);
+    const data = "x".repeat(1460); // 1.5 s at 9600 in the engine's reckoning, 127 ms really
+    r.modem.on("AT+CIPSEND=0,1460", (c, m) => {
+      m.later(20, "\r\n> ");
+      m.expectPayload(1460, () => m.send("\r\nOK\r\n\r\n+CIPSEND: 0,1460,1460\r\n"));
+    });
+    const s = r.submit({ request: "AT+CIPSEND=0,1460", payload: data, async: "+CIPSEND: 0,", timeout: 15000 });
+    r.run(1000);
+    assert.deepStrictEqual(s.result, { error: null, lines: [], async: "+CIPSEND: 0,1460,1460", connect: "" });
+    assert.strictEqual(r.engine.stats.strays, 0);
+  });
+
   it("a need command ignores an OK without its information line and completes with its own answer", () => {
     const r = makeRig();
     r.modem.on("AT+CIPRXGET=4,1", (c, m) => {
