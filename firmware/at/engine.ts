@@ -138,6 +138,8 @@ export class AtEngine {
   private consecutive = 0;
   /** When the bytes written so far will have left the wire, ms. */
   private wireEnd = 0;
+  /** When the request in flight will have left the wire, ms (a final before that is a stray). */
+  private reqEnd = 0;
   private baud = 115200;
   private up: string[] = [];
   private uh: UrcHandler[] = [];
@@ -417,6 +419,7 @@ export class AtEngine {
     this.parser.prompt = c.payload !== undefined;
     if (c.readLink !== undefined) this.parser.expectRead(c.readLink, c.readMax as number);
     this.write(c.raw ? c.request : c.request + "\r", false);
+    this.reqEnd = this.wireEnd;
     this.deadline = this.wireEnd + (c.payload !== undefined ? this.opts.promptMs : c.timeout);
     this.arm();
   }
@@ -578,7 +581,7 @@ export class AtEngine {
       // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
       // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
       const early = c.payload !== undefined && !this.prompted;
-      if (this.sched.now() < this.wireEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
+      if (this.sched.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
         this.stats.strays++;
         return;
       }
