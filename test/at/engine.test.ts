@@ -150,6 +150,25 @@ describe("AT engine: timeouts and late answers", () => {
     assert.deepStrictEqual(r.log.all(), [], "the old command's deadline is gone");
   });
 
+  it("reset() fails only the commands queued before it: one a callback submits from its reset result runs", () => {
+    const r = makeRig();
+    r.modem.on("AT", "\r\nOK\r\n");
+    let resubmitted: Box | undefined;
+    let calls = 0;
+    r.submit(cmd("AT+A", 1000));
+    r.engine.submit(cmd("AT+B", 1000), (res) => {
+      calls++;
+      // A caller that tries again at once (a script restarting, a socket retrying).
+      if (res.error && res.error.kind === "reset") resubmitted = r.submit(cmd("AT", 1000));
+    });
+    r.run(1);
+    r.engine.reset();
+    assert.strictEqual(calls, 1);
+    assert.equal(resubmitted && resubmitted.result, undefined, "not failed by the reset it was submitted from");
+    r.run(50);
+    assert.strictEqual(resubmitted && kindOf(resubmitted), "");
+  });
+
   it("drops a final that arrives during resynchronisation before the probe's own line as late", () => {
     const r = makeRig();
     r.modem.on("AT+X", () => undefined);
