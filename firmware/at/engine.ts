@@ -378,8 +378,9 @@ export class AtEngine {
     return { error: e, lines: this.lines, async: this.asyncLine, connect: connect };
   }
 
+  /** Fail the commands queued now; those their callbacks submit stay queued (else a caller that retries at once never ends). */
   private failQueue(kind: AtErrorKind, text: string): void {
-    while (this.q.n) {
+    for (let n = this.q.n / 2; n > 0; n--) {
       this.q.shift();
       const d = this.q.shift() as AtDone | undefined;
       if (d) this.call(d, { error: err(kind, text), lines: [], async: "", connect: "" });
