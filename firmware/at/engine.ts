@@ -9,8 +9,8 @@
 //
 // Deadlines. A command waiting for its `>` prompt gets `promptMs` for it; after the prompt (or for
 // any other command) its own `timeout` runs from when the request has left the wire. One timer
-// serves every deadline: it is armed once and re-armed only when it fires early, so a stream of
-// quick commands costs no timer calls. `hurry(ms)` shortens the deadline in flight (a boot banner
+// serves every deadline: it is armed once and re-armed only when it fires early or a deadline comes
+// sooner than it, so a stream of quick commands costs no timer calls. `hurry(ms)` shortens the deadline in flight (a boot banner
 // arrived: a rebooted module will never answer it).
 //
 // Resynchronisation. After a timeout (or `+CIPERROR`, or data mode ended unexpectedly) nothing is
@@ -20,13 +20,15 @@
 // then OK) arrives. The module answers in order, so an older probe's answer settles everything
 // sent before it, and a late answer of the timed-out command (no probe line before its final) is
 // dropped: a command never completes with another command's answer. A final that arrives before
-// the request has even left the wire is a stray (a repeated answer), not this command's. After
+// the request has even left the wire is a stray (a repeated answer), not this command's; so is an
+// OK before a send's prompt, and a send's async result counts only after its prompt. After
 // `stallAfter` timeouts in a row the engine stalls: everything queued fails and the listener
 // (the supervisor) resets the module, then calls `reset()`.
 //
 // Data mode. A `connect` command's CONNECT (or a URC handler) hands the line to a Borrower
 // (`borrow`): every received byte goes to it, it writes through `lineWrite`, queued commands wait
-// and the borrower is told (`wantLine`) so it can leave data mode and `giveBack` the line.
+// and the borrower is told (`wantLine`) so it can leave data mode and `giveBack` the line. No probe
+// is written into a borrowed line: a resynchronisation due meanwhile starts when it is given back.
 //
 // Memory: the queue, URC table and parser are sized at construction; nothing grows with traffic.
 import { Uart } from "../core/hal";
