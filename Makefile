@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 # The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
 export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools test-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl ports host clean
+.PHONY: host-tools test-tools all build typecheck bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean
 
 all: build
 
@@ -63,6 +63,12 @@ test: build test-tools
 # Targeted runs: GREP="pattern" (test titles) and FILES="a.test.ts,b.test.ts" (test files to load).
 test-only: $(STAMP)
 	$(TSNODE) tools/test/run.ts
+
+# The AT engine fuzz (test/at/fuzz.ts) with many more seeded cases than `make test` runs:
+# make fuzz [FUZZ_CASES=20000] [FUZZ_SEED=1] [FUZZ_MIX=firmware|all]; prints cases tried and failures.
+fuzz: $(STAMP)
+	FUZZ_CASES=$(or $(FUZZ_CASES),20000) FUZZ_SEED=$(or $(FUZZ_SEED),1) FUZZ_MIX=$(or $(FUZZ_MIX),firmware) \
+	  $(NODE_BIN)/mocha --no-config --require ts-node/register/transpile-only --extension ts --reporter spec test/at/fuzz.test.ts
 
 bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts

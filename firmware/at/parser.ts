@@ -254,10 +254,10 @@ export class AtParser {
       if (this.tail) {
         line = this.tail + line;
         this.tail = "";
-        if (line.length > this.maxLine) {
-          this.dropLine();
-          continue;
-        }
+      }
+      if (line.length > this.maxLine) {
+        this.dropLine();
+        continue;
       }
       this.stats.lines++;
       this.line(line);
