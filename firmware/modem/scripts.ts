@@ -225,4 +225,4 @@ export const VERIFY: Script<Facts> = {
 };
 
 /** The online health check: the module answers and the signal is read. */
-export const HEALTH: Script<Facts> = { name: "health", steps: [{ cmd: { request: "AT+CSQ", timeout: 2000, match: "+CSQ:" }, check: readSignal }] };
+export const HEALTH: Script<Facts> = { name: "health", steps: [{ cmd: { request: "AT+CSQ", timeout: 2000, match: "+CSQ:", need: true }, check: readSignal }] };

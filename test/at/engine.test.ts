@@ -419,7 +419,7 @@ describe("AT engine: strays and need", () => {
     let a: Box | undefined;
     // A repeated OK is on its way while the 13-byte request (13.5 ms at 9600) is still being sent.
     r.hal.clock.setTimeout(() => r.modem.send("\r\nOK\r\n"), 10);
-    r.hal.clock.setTimeout(() => (a = r.submit(cmd("AT+CSQ=1,2,3", 1000, "+CSQ:"))), 11);
+    r.hal.clock.setTimeout(() => (a = r.submit({ request: "AT+CSQ=1,2,3", timeout: 1000, match: "+CSQ:" })), 11);
     r.run(100);
     assert.strictEqual(r.engine.stats.strays, 1);
     assert.deepStrictEqual(a && a.result && a.result.lines, ["+CSQ: 5,5"]);
@@ -430,7 +430,7 @@ describe("AT engine: strays and need", () => {
     r.modem.on("AT+CSQ=1,2,3", (c, m) => m.later(5, "\r\n+CSQ: 5,5\r\n\r\nOK\r\n"));
     let a: Box | undefined;
     r.hal.clock.setTimeout(() => r.modem.send("\r\nOK\r\n"), 20);
-    r.hal.clock.setTimeout(() => (a = r.submit(cmd("AT+CSQ=1,2,3", 1000, "+CSQ:"))), 11);
+    r.hal.clock.setTimeout(() => (a = r.submit({ request: "AT+CSQ=1,2,3", timeout: 1000, match: "+CSQ:" })), 11);
     r.run(100);
     assert.strictEqual(r.engine.stats.strays, 1, "the real answer's OK is the stray now");
     assert.deepStrictEqual(a && a.result && a.result.lines, []);
@@ -924,7 +924,8 @@ describe("AT engine: noise, queue and errors", () => {
 
 describe("AT command helpers and errors", () => {
   it("cmd, lineAfter and printable", () => {
-    assert.deepStrictEqual(cmd("AT+CSQ", 100, "+CSQ:"), { request: "AT+CSQ", timeout: 100, match: "+CSQ:" });
+    assert.deepStrictEqual(cmd("AT+CSQ", 100, "+CSQ:"), { request: "AT+CSQ", timeout: 100, match: "+CSQ:", need: true });
+    assert.deepStrictEqual(cmd("ATE0", 100), { request: "ATE0", timeout: 100, match: undefined, need: false });
     const res: AtResult = { error: null, lines: ["+A: 1", "+CSQ: 9,99"], async: "", connect: "" };
     assert.strictEqual(lineAfter(res, "+CSQ: "), "9,99");
     assert.strictEqual(lineAfter(res, "+X"), undefined);
