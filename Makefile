@@ -3,8 +3,10 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
+# The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
+export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean
+.PHONY: host-tools test-tools all build typecheck bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean
 
 all: build
 
@@ -12,11 +14,22 @@ $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
-# Host programs the tests and the simulator's pseudo-terminal need (Debian packages; CI runs as root).
+# Host programs the simulator's pseudo-terminal needs: socat, installed with apt-get when missing
+# (which needs root: CI runs as root). make sim fails without it.
 host-tools:
 	@command -v socat >/dev/null || { echo "installing socat (pseudo-terminals for the simulator)"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat) >/dev/null || \
 	  { echo "socat is needed: apt-get install socat" >&2; exit 1; }; }
+
+# The same for make test, where socat is optional: installed when missing if this is root with
+# apt-get; otherwise one line says so, and the tests that need it are skipped by name (never a failure).
+test-tools:
+	@command -v socat >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing socat (pseudo-terminals for the simulator tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat) >/dev/null 2>&1 || true; \
+	  fi; \
+	  command -v socat >/dev/null || echo "socat is not installed and could not be installed here (needs root and apt-get): the tests that need it will be skipped, by name"; }
 
 # Type-check host and device code, bundle the device library, check the bundle, print its size.
 build: $(STAMP) typecheck lib-bundle
@@ -26,16 +39,17 @@ typecheck: $(STAMP)
 	$(NODE_BIN)/tsc -p tsconfig.device.json
 	$(NODE_BIN)/tsc -p hal/espruino/tsconfig.json
 
-# Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README).
+# Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README):
+# make bundle BOARD=esp32 APP=tcp-echo|path/to/app.ts [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="…"] [SERIAL=…]
 bundle: $(STAMP)
 	@if [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
 
 lib-bundle: $(STAMP)
 	$(TSNODE) tools/bundle/cli.ts
 
-# The device check on any file: make check-device FILE=some.js
+# The device check on any file: make check-device FILE=some.js (a .ts file is stripped of its types first)
 check-device: $(STAMP)
-	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js" >&2; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js (or .ts: its types are stripped first)" >&2; exit 2; }
 	$(TSNODE) tools/check-device/cli.ts $(FILE)
 
 size: $(STAMP) lib-bundle
@@ -43,32 +57,44 @@ size: $(STAMP) lib-bundle
 
 # The README's test command: build (type-check, bundle, device check) and every test.
 # The last line is mocha's own counts as "N passed, N failed".
-test: build host-tools
+test: build test-tools
 	$(TSNODE) tools/test/run.ts
 
+# Targeted runs: GREP="pattern" (test titles) and FILES="a.test.ts,b.test.ts" (test files to load).
 test-only: $(STAMP)
 	$(TSNODE) tools/test/run.ts
+
+# The AT engine fuzz (test/at/fuzz.ts) with many more seeded cases than `make test` runs:
+# make fuzz [FUZZ_CASES=20000] [FUZZ_SEED=1] [FUZZ_MIX=firmware|all]; prints cases tried and failures.
+fuzz: $(STAMP)
+	FUZZ_CASES=$(or $(FUZZ_CASES),20000) FUZZ_SEED=$(or $(FUZZ_SEED),1) FUZZ_MIX=$(or $(FUZZ_MIX),firmware) \
+	  $(NODE_BIN)/mocha --no-config --require ts-node/register/transpile-only --extension ts --reporter spec test/at/fuzz.test.ts
 
 bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts
 
-# The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…]
+# The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…] [CONSOLE=1]
+# Runs in the background of a shell (make sim … &): it reads typed faults only in the foreground, or with CONSOLE=1.
 sim: $(STAMP) host-tools
 	@test -n "$(PTY)" || { echo "usage: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=...]" >&2; exit 2; }
-	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)")
+	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(CONSOLE),--console)
 
 # The firmware and an example app on Node against a real serial port or the simulator's PTY:
-# make host PORT=/tmp/a76xx [APP=echo-check] [BAUD=115200] [APN=…] [MODE=…] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]
+# make host PORT=/tmp/a76xx [APP=echo-check|path/to/app.ts] [BAUD=115200] [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]
 host: $(STAMP)
 	$(TSNODE) tools/host/run.ts
 
-# Upload to a board with the espruino CLI: make flash PORT=/dev/ttyUSB0 BOARD=esp32 [APP=tcp-echo] [APN=…] [ARGS="…"]
+# Upload to a board with the espruino CLI: make flash PORT=/dev/ttyUSB0 BOARD=esp32 [APP=tcp-echo|path/to/app.ts] [APN=…] [MODE=…] [MODEM="…"] [ARGS="…"]
 flash: $(STAMP)
 	$(TSNODE) tools/flash/cli.ts flash
 
 # The board's REPL through the espruino CLI: make repl PORT=/dev/ttyUSB0 [BOARD=esp32]
 repl: $(STAMP)
 	$(TSNODE) tools/flash/cli.ts repl
+
+# Serial ports the espruino CLI can see (its --list, with --no-ble so it needs no D-Bus).
+ports: $(STAMP)
+	@$(TSNODE) tools/flash/cli.ts ports
 
 # The main job on a fresh machine: real loopback servers + the simulator + the firmware, every exchange verified.
 demo: $(STAMP)

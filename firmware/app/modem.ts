@@ -15,7 +15,7 @@
 // failures as events: "error" on the modem (bring-up) or on a socket.
 import { BoardDef, checkBoard } from "../core/board";
 import { Hal } from "../core/hal";
-import { resolve, Schema } from "../core/options";
+import { resolve } from "../core/options";
 import { Scheduler } from "../core/sched";
 import { makeTracer } from "../core/trace";
 import { checkApn, checkAuthField } from "../core/validate";
@@ -31,51 +31,20 @@ import { Emitter } from "./emitter";
 import { LinkStatus, linkStatus, Socket, SocketContext, UdpSocket } from "./sockets";
 import type { ListenOptions, Server } from "../parts/server";
 
-/** Every option createModem knows, with its default and rule (see core/options.ts). */
-export const SCHEMA: Schema = {
-  apn: ["", "s"],
-  user: ["", "s"],
-  password: ["", "s"],
-  authType: [1, "i1,2"],
-  pin: ["", "s"],
-  dataMode: ["buffer", "ebuffer|push|transparent"],
-  baud: [0, "i0,3686400"],
-  searchBauds: [[115200, 9600, 57600, 38400, 19200, 230400, 460800, 921600], "B"],
-  switchBaud: [true, "b"],
-  probeTimeoutMs: [500, "i1,60000"],
-  probeIntervalMs: [1000, "i1,60000"],
-  bootTimeoutMs: [30000, "i1,600000"],
-  powerSettleMs: [100, "i0,60000"],
-  powerOffWaitMs: [3000, "i0,60000"],
-  simTimeoutMs: [20000, "i1,600000"],
-  registrationTimeoutMs: [180000, "i1,3600000"],
-  registrationPollMs: [2000, "i100,600000"],
-  backoffMinMs: [1000, "i1,3600000"],
-  backoffMaxMs: [30000, "i1,3600000"],
-  maxNetRetries: [5, "i1,100"],
-  maxResets: [3, "i1,100"],
-  healthCheckMs: [5000, "i0,3600000"],
-  links: [0, "i0,10"],
-  rxRingBytes: [0, "i0,1048576"],
-  txQueueBytes: [2048, "i64,1048576"],
-  txQueueSlots: [8, "i1,64"],
-  sendChunkBytes: [1024, "i1,1500"],
-  readChunkBytes: [1460, "i1,1500"],
-  sendRetries: [8, "i0,10"],
-  udpRxSlots: [8, "i1,64"],
-  connectTimeoutMs: [75000, "i1,600000"],
-  subTerminated: [false, "b"],
-  dnsCacheEntries: [4, "i1,64"],
-  dnsTtlMs: [300000, "i1,86400000"],
-  atQueue: [16, "i2,64"],
-  trace: [false, "t"],
-  parts: [[], "p"],
-};
+/** Every option createModem knows: `name=<default>:<rule>` (see core/options.ts). */
+export const SCHEMA =
+  'apn="":s;user="":s;password="":s;authType=1:i1,2;pin="":s;dataMode="buffer":ebuffer|push|transparent;baud=0:i0,3686400;' +
+  "probeTimeoutMs=500:i1,60000;probeIntervalMs=1000:i1,60000;bootTimeoutMs=30000:i1,600000;powerSettleMs=100:i0,60000;" +
+  "powerOffWaitMs=3000:i0,60000;simTimeoutMs=20000:i1,600000;registrationTimeoutMs=180000:i1,3600000;registrationPollMs=2000:i100,600000;" +
+  "backoffMinMs=1000:i1,3600000;backoffMaxMs=30000:i1,3600000;maxNetRetries=5:i1,100;maxResets=3:i1,100;healthCheckMs=5000:i0,3600000;" +
+  "links=0:i0,10;rxRingBytes=0:i0,1048576;txQueueBytes=2048:i64,1048576;txQueueSlots=8:i1,64;sendChunkBytes=1024:i1,1500;" +
+  "readChunkBytes=1460:i1,1500;sendRetries=8:i0,10;udpRxSlots=8:i1,64;connectTimeoutMs=75000:i1,600000;subTerminated=false:b;" +
+  "dnsCacheEntries=4:i1,64;dnsTtlMs=300000:i1,86400000;atQueue=16:i2,64;escapeWithDtr=false:b;trace=false:t;parts=[]:p";
 
-/** An optional part: its own options (merged into the schema) and what it adds to the modem. */
+/** An optional part: its own options (`name=<default>:<rule>;…`, appended to the schema) and what it adds to the modem. */
 export interface Part {
   name: string;
-  schema?: Schema;
+  schema?: string;
   install(ctx: PartContext): void;
 }
 
@@ -140,15 +109,12 @@ export class Modem extends Emitter {
   constructor(hal: Hal, board: BoardDef, given?: { [name: string]: unknown }) {
     super();
     checkBoard(board);
-    const parts = given && given.parts instanceof Array ? (given.parts as Part[]) : [];
-    const schema: Schema = {};
-    let k: string;
-    for (k in SCHEMA) schema[k] = SCHEMA[k];
+    const parts = given && Array.isArray(given.parts) ? (given.parts as Part[]) : [];
+    let schema = SCHEMA;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
       if (!p || typeof p.install !== "function") throw new Error("a76xx: option parts must list parts (objects with install), got " + String(p));
-      const ps = p.schema || {};
-      for (k in ps) schema[k] = ps[k];
+      if (p.schema) schema += ";" + p.schema;
     }
     const o = resolve(schema, given);
     check(o, parts);

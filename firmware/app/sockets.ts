@@ -72,6 +72,7 @@ export class BaseSocket extends Emitter implements SlotOwner {
   private closing: CloseReason | undefined = undefined;
   /** Error events dropped because four were already waiting. */
   errorsDropped = 0;
+  protected paused = false;
 
   constructor(ctx: SocketContext, state: string) {
     super();
@@ -182,6 +183,28 @@ export class BaseSocket extends Emitter implements SlotOwner {
     this.ctx.table.end(s, this);
   }
 
+  /** Stop "data"/"message" events: received bytes wait (buffer mode stops reading from the module; push mode may overflow). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Restart the events, delivering what waits. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.ev(EV_READABLE, undefined);
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** True when a write now would be queued (the send queue is below its bound). */
+  canWrite(): boolean {
+    const s = this.slot;
+    return !!s && s.gen === this.gen && this.state === "open" && !s.tx.full();
+  }
+
   /** Link state and counters, or undefined without a link. */
   stats(): LinkStatus | undefined {
     const s = this.slot;
@@ -214,9 +237,8 @@ export function linkStatus(s: Slot): LinkStatus {
 export class Socket extends BaseSocket {
   remoteAddress = "";
   remotePort = 0;
-  /** Bytes delivered by "data" events. */
+  /** Bytes delivered by "data" events or read(). */
   bytesRead = 0;
-  private paused = false;
 
   constructor(ctx: SocketContext) {
     super(ctx, "connecting");
@@ -241,20 +263,20 @@ export class Socket extends BaseSocket {
     this.ctx.table.destroy(s, this);
   }
 
-  /** Stop "data" events (received bytes wait: see the file header for what that does per mode). */
-  pause(): void {
-    this.paused = true;
-  }
-
-  /** Restart "data" events, delivering what waits. */
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.ev(EV_READABLE, undefined);
-  }
-
-  isPaused(): boolean {
-    return this.paused;
+  /**
+   * Pull-mode reading for adapters (Espruino's network): up to `max` received bytes waiting (""
+   * when none). Pause the socket first so no "data" event takes them; the last bytes of a closing
+   * socket still come as "data" just before "close".
+   */
+  read(max: number): string {
+    const s = this.slot;
+    if (!s || s.gen !== this.gen) return "";
+    const d = s.ring.read(max);
+    if (d) {
+      this.bytesRead += d.length;
+      this.ctx.table.consumed(s);
+    }
+    return d;
   }
 
   protected opened(): void {
@@ -303,14 +325,23 @@ export class UdpSocket extends BaseSocket {
     this.emit("listening");
   }
 
-  protected deliver(): void {
+  /** Pull-mode: the next datagram waiting, or undefined (pause the socket first; see Socket.read). */
+  readDatagram(): { data: string; address: string; port: number } | undefined {
     const s = this.slot;
-    while (s && s.dgLen.n) {
-      const d = s.ring.read(s.dgLen.shift() as number);
-      const ip = s.dgIp.shift() as string;
-      const port = s.dgPort.shift() as number;
-      this.ctx.table.consumed(s);
-      this.emit("message", d, { address: ip, port: port, size: d.length });
-    }
+    if (!s || s.gen !== this.gen || !s.dgLen.n) return undefined;
+    const d = s.ring.read(s.dgLen.shift() as number);
+    const r = { data: d, address: s.dgIp.shift() as string, port: s.dgPort.shift() as number };
+    this.ctx.table.consumed(s);
+    return r;
+  }
+
+  protected deliver(): void {
+    let m;
+    while (!this.paused && (m = this.readDatagram())) this.emit("message", m.data, { address: m.address, port: m.port, size: m.data.length });
+  }
+
+  protected deliverLast(): void {
+    this.paused = false;
+    this.deliver();
   }
 }

@@ -50,9 +50,12 @@ export interface AtResult {
 /** Called once per submitted command, from the engine's event handling (never re-entering the parser). */
 export type AtDone = (result: AtResult) => void;
 
-/** A plain command: request, deadline, optional information prefix. */
+/**
+ * A plain command: request, deadline, optional information prefix. A query's answer always starts
+ * with its line, so with a prefix it is `need`: a bare OK (a repeated answer) cannot complete it.
+ */
 export function cmd(request: string, timeout: number, match?: string): AtCommand {
-  return { request: request, timeout: timeout, match: match };
+  return { request: request, timeout: timeout, match: match, need: !!match };
 }
 
 /** The text after `prefix` of the first collected line that starts with it, or undefined. */

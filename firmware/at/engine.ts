@@ -9,8 +9,8 @@
 //
 // Deadlines. A command waiting for its `>` prompt gets `promptMs` for it; after the prompt (or for
 // any other command) its own `timeout` runs from when the request has left the wire. One timer
-// serves every deadline: it is armed once and re-armed only when it fires early, so a stream of
-// quick commands costs no timer calls. `hurry(ms)` shortens the deadline in flight (a boot banner
+// serves every deadline: it is armed once and re-armed only when it fires early or a deadline comes
+// sooner than it, so a stream of quick commands costs no timer calls. `hurry(ms)` shortens the deadline in flight (a boot banner
 // arrived: a rebooted module will never answer it).
 //
 // Resynchronisation. After a timeout (or `+CIPERROR`, or data mode ended unexpectedly) nothing is
@@ -20,13 +20,15 @@
 // then OK) arrives. The module answers in order, so an older probe's answer settles everything
 // sent before it, and a late answer of the timed-out command (no probe line before its final) is
 // dropped: a command never completes with another command's answer. A final that arrives before
-// the request has even left the wire is a stray (a repeated answer), not this command's. After
+// the request has even left the wire is a stray (a repeated answer), not this command's; so is an
+// OK before a send's prompt, and a send's async result counts only after its prompt. After
 // `stallAfter` timeouts in a row the engine stalls: everything queued fails and the listener
 // (the supervisor) resets the module, then calls `reset()`.
 //
 // Data mode. A `connect` command's CONNECT (or a URC handler) hands the line to a Borrower
 // (`borrow`): every received byte goes to it, it writes through `lineWrite`, queued commands wait
-// and the borrower is told (`wantLine`) so it can leave data mode and `giveBack` the line.
+// and the borrower is told (`wantLine`) so it can leave data mode and `giveBack` the line. No probe
+// is written into a borrowed line: a resynchronisation due meanwhile starts when it is given back.
 //
 // Memory: the queue, URC table and parser are sized at construction; nothing grows with traffic.
 import { Uart } from "../core/hal";
@@ -133,9 +135,13 @@ export class AtEngine {
   private prompted = false;
   private deadline = 0;
   private timer: Timer | undefined = undefined;
+  /** When the armed timer fires, ms. */
+  private timerAt = 0;
   private consecutive = 0;
   /** When the bytes written so far will have left the wire, ms. */
   private wireEnd = 0;
+  /** When the request in flight will have left the wire, ms (a final before that is a stray). */
+  private reqEnd = 0;
   private baud = 115200;
   private up: string[] = [];
   private uh: UrcHandler[] = [];
@@ -146,6 +152,8 @@ export class AtEngine {
   private started = false;
   /** No command is written before this time (a data-mode CONNECT is announced), ms. */
   private holdUntil = 0;
+  /** A resynchronisation is due once the borrowed line is given back (nothing may be written into data mode). */
+  private syncDue = false;
   /** A buffer-access read's data, delivered only once its OK confirms the framing. */
   private held: [number, number, string, number, string] | undefined = undefined;
 
@@ -186,6 +194,7 @@ export class AtEngine {
       },
       data: function (d: string): void {
         const b = self.b;
+        if (self.trace) self.trace("<", d, true);
         try {
           if (b) b.data(d);
           else self.l.data(d);
@@ -273,6 +282,8 @@ export class AtEngine {
     this.parser.reset();
     this.consecutive = 0;
     this.b = undefined;
+    this.holdUntil = 0;
+    this.syncDue = false;
     const d = this.done;
     const had = this.phase === CMD;
     this.cur = undefined;
@@ -322,7 +333,7 @@ export class AtEngine {
     this.parser.dm = false;
     if (this.trace) this.trace("*", "data mode off", false);
     if (this.phase === STALLED) return;
-    if (unexpected && this.phase === IDLE) this.startSync("\r");
+    if ((unexpected || this.syncDue) && this.phase === IDLE) this.startSync(unexpected ? "\r" : "");
     else if (this.phase === IDLE) this.sched.post(this.pumpTask);
   }
 
@@ -370,17 +381,23 @@ export class AtEngine {
     return { error: e, lines: this.lines, async: this.asyncLine, connect: connect };
   }
 
+  /** Fail the commands queued now; those their callbacks submit stay queued (else a caller that retries at once never ends). */
   private failQueue(kind: AtErrorKind, text: string): void {
-    while (this.q.n) {
+    for (let n = this.q.n / 2; n > 0; n--) {
       this.q.shift();
       const d = this.q.shift() as AtDone | undefined;
       if (d) this.call(d, { error: err(kind, text), lines: [], async: "", connect: "" });
     }
   }
 
+  /** Make the timer fire by the deadline: kept when it fires no later (it re-arms if early), else set again. */
   private arm(): void {
-    if (this.timer) return;
+    if (this.timer) {
+      if (this.timerAt <= this.deadline) return;
+      this.sched.cancel(this.timer);
+    }
     const self = this;
+    this.timerAt = this.deadline;
     this.timer = this.sched.after(this.deadline - this.sched.now(), function () {
       self.timer = undefined;
       self.onTimer();
@@ -406,6 +423,7 @@ export class AtEngine {
     this.parser.prompt = c.payload !== undefined;
     if (c.readLink !== undefined) this.parser.expectRead(c.readLink, c.readMax as number);
     this.write(c.raw ? c.request : c.request + "\r", false);
+    this.reqEnd = this.wireEnd;
     this.deadline = this.wireEnd + (c.payload !== undefined ? this.opts.promptMs : c.timeout);
     this.arm();
   }
@@ -433,6 +451,14 @@ export class AtEngine {
   }
 
   private startSync(prefix: string): void {
+    if (this.b) {
+      // The line is borrowed (data mode began while a command was in flight): a probe would go
+      // to the peer. Resynchronise when the line is given back.
+      this.phase = IDLE;
+      this.syncDue = true;
+      return;
+    }
+    this.syncDue = false;
     this.stats.resyncs++;
     this.phase = SYNC;
     this.probes = 0;
@@ -489,6 +515,9 @@ export class AtEngine {
       // A send still waiting for its prompt may get it late: ESC cancels it before the probe.
       const waiting = c.payload !== undefined && !this.prompted;
       this.finish(err("timeout", (waiting ? "no prompt for " : "no answer to ") + c.request), "", false, stall ? STALLED : SYNC, waiting ? "\x1b" : "");
+    } else if (this.b) {
+      this.phase = IDLE;
+      this.syncDue = true;
     } else if (stall) {
       this.stall();
     } else {
@@ -525,7 +554,7 @@ export class AtEngine {
     if (this.trace) this.trace("<", text, false);
     const c = this.cur;
     if (this.phase === CMD && c) {
-      if (c.async && !this.asyncLine && startsWith(text, c.async)) {
+      if (c.async && !this.asyncLine && (c.payload === undefined || this.prompted) && startsWith(text, c.async)) {
         this.asyncLine = text;
         if (c.errField !== undefined) {
           const f = field(text, c.async.length, c.errField);
@@ -553,15 +582,14 @@ export class AtEngine {
     if (this.trace) this.trace("<", kind === "ok" ? "OK" : kind + " " + info, false);
     const c = this.cur;
     if (this.phase === CMD && c && !this.gotOk) {
-      if (this.sched.now() < this.wireEnd || (kind === "ok" && c.need && this.lines.length === 0)) {
+      // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
+      // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
+      const early = c.payload !== undefined && !this.prompted;
+      if (this.sched.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
         this.stats.strays++;
         return;
       }
       if (kind === "ok") {
-        if (c.payload !== undefined && !this.prompted) {
-          this.finish(err("noPrompt", "OK instead of the prompt"), "", true, IDLE, "");
-          return;
-        }
         this.gotOk = true;
         const h = this.held;
         if (h) {
@@ -573,8 +601,10 @@ export class AtEngine {
         return;
       }
       const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
-      if (c.payload !== undefined && !this.prompted) e.kind = "noPrompt";
-      this.finish(e, "", true, kind === "cip" ? SYNC : IDLE, "");
+      if (early && kind !== "cip") e.kind = "noPrompt";
+      // An error before the prompt may not be this send's (a repeat): its prompt may still come and
+      // would take the next command as payload, so ESC cancels it before the probe.
+      this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
       return;
     }
     if (this.phase === SYNC) {
@@ -600,6 +630,7 @@ export class AtEngine {
     this.prompted = true;
     this.write(c.payload, true);
     this.deadline = this.wireEnd + c.timeout;
+    this.arm();
   }
 
   private onConnect(text: string): void {

@@ -196,7 +196,7 @@ export class AtParser {
     while (pos < len) {
       const c = d.charCodeAt(pos);
       if (this.skipLf) {
-        // Also the LF of `CONNECT<CR><LF>` once data mode has begun: framing, not the peer's first byte.
+        // One LF after a CR is framing, also the one ending CONNECT before data-mode bytes.
         this.skipLf = false;
         if (c === 10) {
           pos++;
@@ -254,10 +254,10 @@ export class AtParser {
       if (this.tail) {
         line = this.tail + line;
         this.tail = "";
-        if (line.length > this.maxLine) {
-          this.dropLine();
-          continue;
-        }
+      }
+      if (line.length > this.maxLine) {
+        this.dropLine();
+        continue;
       }
       this.stats.lines++;
       this.line(line);

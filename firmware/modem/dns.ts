@@ -64,7 +64,7 @@ export class Resolver {
     }
     this.queries++;
     const self = this;
-    const ok = this.engine.submit({ request: 'AT+CDNSGIP="' + host + '"', match: "+CDNSGIP:", timeout: CDNSGIP_MS }, function (r: AtResult) {
+    const ok = this.engine.submit({ request: 'AT+CDNSGIP="' + host + '"', match: "+CDNSGIP:", need: true, timeout: CDNSGIP_MS }, function (r: AtResult) {
       const e = self.answer(key, r);
       if (typeof e === "string") done(null, e);
       else done(e, "");

@@ -1,34 +1,25 @@
-// The supervisor's command sequences as data: configure, register, attach, recover, power off (Zephyr-style chat scripts).
+// The supervisor's command sequences as data: configure, register, attach, recover, verify, health (Zephyr-style chat scripts).
 //
 // Each step says what is sent, when it is skipped, how its answer is judged and how often it is
-// retried; the state machine only hears "done" or "failed at step N". Changing "retry NETOPEN
-// twice" is the `retries` of one step here. Checks read what they need into the context
-// (`Facts`) and set `failKind` before a FAIL so the state machine can name the cause.
+// retried; the state machine only hears "done" or "failed". Changing "retry NETOPEN twice" is the
+// `retries` of one step here. Checks read what they need into the context (`Facts`) and set
+// `failKind`/`failText` before a FAIL so the state machine can name the cause.
 import { AtCommand, AtResult, cmd, lineAfter } from "../at/command";
-import { FAIL, NEXT, RESTART, RETRY, Script } from "../at/script";
+import { FAIL, NEXT, RESTART, RETRY, Script, Step } from "../at/script";
 import { ModemErrorKind } from "./errors";
 import { isRegistered, parseCsq, parseReg, Reg, Signal } from "./status";
 
 /** Deadline of simple configuration commands, ms. */
 const CMD_MS = 5000;
-/** AT+NETOPEN's deadline (the module's own limit is 120 s), and AT+NETCLOSE's, ms. */
-const NETOPEN_MS = 130000;
-const NETCLOSE_MS = 30000;
 
 /** What the scripts read from the module and need from the options. */
 export interface Facts {
-  apn: string;
-  user: string;
-  password: string;
-  authType: number;
-  pin: string;
+  /** The modem's options (apn, user, password, authType, pin, escapeWithDtr, simTimeoutMs, registrationPollMs). */
+  o: { apn: string; user: string; password: string; authType: number; pin: string; escapeWithDtr: boolean; simTimeoutMs: number; registrationPollMs: number };
   /** 1 in transparent mode. */
   cipMode: number;
   /** 1 in buffer-access mode. */
   rxMode: number;
-  escapeWithDtr: boolean;
-  simTimeoutMs: number;
-  registrationPollMs: number;
   /** Absolute time (ms) after which registering fails. */
   regDeadline: number;
   now(): number;
@@ -48,6 +39,8 @@ export interface Facts {
   polled(): void;
 }
 
+type S = Step<Facts>;
+
 function fail(f: Facts, kind: ModemErrorKind, text: string): number {
   f.failKind = kind;
   f.failText = text;
@@ -61,9 +54,10 @@ function readSignal(r: AtResult, f: Facts): number {
   return NEXT;
 }
 
-function reg(r: AtResult, prefix: string): Reg | undefined {
-  const b = lineAfter(r, prefix);
-  return r.error || b === undefined ? undefined : parseReg(b, true);
+function readIp(r: AtResult, f: Facts): number {
+  const ip = lineAfter(r, "+IPADDR: ");
+  f.ip = !r.error && ip !== undefined ? ip : "";
+  return NEXT;
 }
 
 /** `+NETOPEN: 1` in the answer of AT+NETOPEN?. */
@@ -78,11 +72,6 @@ function netOpened(r: AtResult): boolean {
   return !e || (e.kind === "ip" && (e.code === 4 || e.text.indexOf("already opened") >= 0));
 }
 
-const netOpenQuery: AtCommand = { request: "AT+NETOPEN?", timeout: CMD_MS, match: "+NETOPEN:", need: true };
-const netOpen: AtCommand = { request: "AT+NETOPEN", timeout: NETOPEN_MS, async: "+NETOPEN: ", errField: 0 };
-export const netClose: AtCommand = { request: "AT+NETCLOSE", timeout: NETCLOSE_MS, async: "+NETCLOSE: ", errField: 0 };
-const ipAddr: AtCommand = { request: "AT+IPADDR", timeout: CMD_MS, match: "+IPADDR:" };
-
 function simCheck(r: AtResult, f: Facts): number {
   const state = lineAfter(r, "+CPIN: ");
   const e = r.error;
@@ -92,30 +81,52 @@ function simCheck(r: AtResult, f: Facts): number {
       f.pinNeeded = false;
       return NEXT;
     }
-    if (state === "SIM PIN" && f.pin && !f.pinNeeded) {
+    if (state === "SIM PIN" && f.o.pin && !f.pinNeeded) {
       f.pinNeeded = true;
       return NEXT;
     }
-    if (state.indexOf("PIN") >= 0 || state.indexOf("PUK") >= 0) return fail(f, "sim-pin", "the SIM is locked (" + state + ")" + (f.pin ? "" : ": set the pin option"));
+    if (state.indexOf("PIN") >= 0 || state.indexOf("PUK") >= 0) return fail(f, "sim-pin", "SIM locked (" + state + ")" + (f.o.pin ? "" : ": set the pin option"));
   }
   if (e && e.kind === "cme" && (e.code === 10 || e.text.indexOf("not inserted") >= 0)) {
     f.sim = "not inserted";
-    return fail(f, "sim-missing", "no SIM card: insert one (contacts down) with the module off");
+    return fail(f, "sim-missing", "no SIM card");
   }
   // Busy, not ready, a bare ERROR: the SIM is still starting; ask again until simTimeoutMs.
   f.sim = e ? e.text : "not ready";
   f.failKind = "sim";
-  f.failText = "the SIM did not become ready within " + f.simTimeoutMs + " ms";
+  f.failText = "SIM not ready within " + f.o.simTimeoutMs + " ms";
   return RETRY;
 }
 
-const simQuery = { cmd: { request: "AT+CPIN?", timeout: CMD_MS, match: "+CPIN:" }, check: simCheck, wait: 1000, until: (f: Facts) => f.simTimeoutMs };
-
-function readIp(r: AtResult, f: Facts): number {
-  const ip = lineAfter(r, "+IPADDR: ");
-  f.ip = !r.error && ip !== undefined ? ip : "";
-  return NEXT;
+/** The stored registration of a query answer. */
+function regStep(q: string, key: "creg" | "cgreg" | "cereg"): S {
+  return {
+    cmd: cmd("AT+" + q + "?", CMD_MS, "+" + q + ":"),
+    check: function (r: AtResult, f: Facts): number {
+      const b = lineAfter(r, "+" + q + ": ");
+      f[key] = r.error || b === undefined ? undefined : parseReg(b, true);
+      return NEXT;
+    },
+  };
 }
+
+const netOpenQuery: AtCommand = { request: "AT+NETOPEN?", timeout: CMD_MS, match: "+NETOPEN:", need: true };
+const netOpen: AtCommand = { request: "AT+NETOPEN", timeout: 130000, async: "+NETOPEN: ", errField: 0 };
+export const netClose: AtCommand = { request: "AT+NETCLOSE", timeout: 30000, async: "+NETCLOSE: ", errField: 0 };
+const csq: S = { cmd: cmd("AT+CSQ", CMD_MS, "+CSQ:"), check: readSignal, optional: true };
+const ipAddr: S = { cmd: cmd("AT+IPADDR", CMD_MS, "+IPADDR:"), check: readIp, optional: true };
+/** Is the network open? (recorded in netWasOpen). */
+const netQuery: S = {
+  cmd: netOpenQuery,
+  check: function (r: AtResult, f: Facts) {
+    f.netWasOpen = netIsOpen(r);
+    f.netopenFailed = false;
+    return NEXT;
+  },
+  optional: true,
+};
+const netCloseIfOpen: S = { cmd: netClose, when: (f: Facts) => f.netWasOpen, optional: true };
+const simQuery: S = { cmd: cmd("AT+CPIN?", CMD_MS, "+CPIN:"), check: simCheck, wait: 1000, until: (f: Facts) => f.o.simTimeoutMs };
 
 export const CONFIGURE: Script<Facts> = {
   name: "configure",
@@ -124,43 +135,32 @@ export const CONFIGURE: Script<Facts> = {
     { cmd: cmd("AT+CMEE=1", CMD_MS), retries: 1 },
     simQuery,
     {
-      cmd: (f: Facts) => cmd('AT+CPIN="' + f.pin + '"', CMD_MS),
+      cmd: (f: Facts) => cmd('AT+CPIN="' + f.o.pin + '"', CMD_MS),
       when: (f: Facts) => f.pinNeeded,
       check: (r: AtResult, f: Facts) => (r.error ? fail(f, "sim-pin", "the SIM refused the PIN") : NEXT),
     },
     { cmd: simQuery.cmd, check: simCheck, wait: 1000, until: simQuery.until, when: (f: Facts) => f.pinNeeded },
-    { cmd: cmd("AT+CSQ", CMD_MS, "+CSQ:"), check: readSignal, optional: true },
+    csq,
   ],
 };
 
 export const REGISTER: Script<Facts> = {
   name: "register",
-  restartWait: (f: Facts) => f.registrationPollMs,
+  restartWait: (f: Facts) => f.o.registrationPollMs,
   steps: [
-    { cmd: cmd("AT+CSQ", CMD_MS, "+CSQ:"), check: readSignal, optional: true },
-    {
-      cmd: cmd("AT+CREG?", CMD_MS, "+CREG:"),
-      check: (r: AtResult, f: Facts) => {
-        f.creg = reg(r, "+CREG: ");
-        return NEXT;
-      },
-    },
-    {
-      cmd: cmd("AT+CGREG?", CMD_MS, "+CGREG:"),
-      check: (r: AtResult, f: Facts) => {
-        f.cgreg = reg(r, "+CGREG: ");
-        return NEXT;
-      },
-    },
+    csq,
+    regStep("CREG", "creg"),
+    regStep("CGREG", "cgreg"),
     {
       cmd: cmd("AT+CEREG?", CMD_MS, "+CEREG:"),
-      check: (r: AtResult, f: Facts) => {
-        f.cereg = reg(r, "+CEREG: ");
+      check: function (r: AtResult, f: Facts): number {
+        const b = lineAfter(r, "+CEREG: ");
+        f.cereg = r.error || b === undefined ? undefined : parseReg(b, true);
         f.polled();
         if ((f.cgreg !== undefined && isRegistered(f.cgreg)) || (f.cereg !== undefined && isRegistered(f.cereg))) return NEXT;
         if (f.now() < f.regDeadline) return RESTART;
         const denied = f.creg === Reg.Denied || f.cgreg === Reg.Denied || f.cereg === Reg.Denied;
-        return fail(f, "registration", denied ? "registration denied by the network: check the SIM's plan and that the radio technology is supported" : "not registered in time (still searching): check the antenna and coverage");
+        return fail(f, "registration", denied ? "registration denied" : "not registered in time (still searching)");
       },
     },
   ],
@@ -169,34 +169,26 @@ export const REGISTER: Script<Facts> = {
 export const ATTACH: Script<Facts> = {
   name: "attach",
   steps: [
+    // Start from a closed network: CIPMODE can only be set then, and no stale link survives.
+    netQuery,
+    netCloseIfOpen,
     {
-      // Start from a closed network: CIPMODE can only be set then, and no stale link survives.
-      cmd: netOpenQuery,
-      check: (r: AtResult, f: Facts) => {
-        f.netWasOpen = netIsOpen(r);
-        f.netopenFailed = false;
-        return NEXT;
-      },
-      optional: true,
-    },
-    { cmd: netClose, when: (f: Facts) => f.netWasOpen, optional: true },
-    {
-      cmd: (f: Facts) => cmd('AT+CGDCONT=1,"IP","' + f.apn + '"', CMD_MS),
-      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "the module refused the APN " + JSON.stringify(f.apn)) : NEXT),
+      cmd: (f: Facts) => cmd('AT+CGDCONT=1,"IP","' + f.o.apn + '"', CMD_MS),
+      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "APN " + JSON.stringify(f.o.apn) + " refused") : NEXT),
     },
     {
-      cmd: (f: Facts) => cmd("AT+CGAUTH=1," + f.authType + ',"' + f.password + '","' + f.user + '"', CMD_MS),
-      when: (f: Facts) => f.user !== "",
-      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "the module refused the PDP user/password") : NEXT),
+      cmd: (f: Facts) => cmd("AT+CGAUTH=1," + f.o.authType + ',"' + f.o.password + '","' + f.o.user + '"', CMD_MS),
+      when: (f: Facts) => f.o.user !== "",
+      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "PDP user/password refused") : NEXT),
     },
     { cmd: (f: Facts) => cmd("AT+CIPMODE=" + f.cipMode, CMD_MS) },
     { cmd: (f: Facts) => cmd("AT+CIPRXGET=" + f.rxMode, CMD_MS) },
     { cmd: cmd("AT+CIPHEAD=1", CMD_MS), optional: true },
     { cmd: cmd("AT+CIPSRIP=1", CMD_MS), optional: true },
-    { cmd: cmd("AT&D1", CMD_MS), when: (f: Facts) => f.escapeWithDtr, optional: true },
+    { cmd: cmd("AT&D1", CMD_MS), when: (f: Facts) => f.o.escapeWithDtr, optional: true },
     {
       cmd: netOpen,
-      check: (r: AtResult, f: Facts) => {
+      check: function (r: AtResult, f: Facts) {
         f.netopenFailed = !netOpened(r);
         return NEXT;
       },
@@ -207,26 +199,14 @@ export const ATTACH: Script<Facts> = {
       when: (f: Facts) => f.netopenFailed,
       check: (r: AtResult, f: Facts) => (netIsOpen(r) ? NEXT : fail(f, "netopen", "AT+NETOPEN failed")),
     },
-    { cmd: ipAddr, check: readIp, optional: true },
+    ipAddr,
   ],
 };
 
 /** After a network loss: close what is left open, NETOPEN again (the state machine spaces the attempts). */
 export const RECOVER: Script<Facts> = {
   name: "recover",
-  steps: [
-    {
-      cmd: netOpenQuery,
-      check: (r: AtResult, f: Facts) => {
-        f.netWasOpen = netIsOpen(r);
-        return NEXT;
-      },
-      optional: true,
-    },
-    { cmd: netClose, when: (f: Facts) => f.netWasOpen, optional: true },
-    { cmd: netOpen, check: (r: AtResult, f: Facts) => (netOpened(r) ? NEXT : fail(f, "netopen", "the network did not re-open")) },
-    { cmd: ipAddr, check: readIp, optional: true },
-  ],
+  steps: [netQuery, netCloseIfOpen, { cmd: netOpen, check: (r: AtResult, f: Facts) => (netOpened(r) ? NEXT : fail(f, "netopen", "NETOPEN failed")) }, ipAddr],
 };
 
 /** Is the data network still open? (a boot banner arrived while online). */
@@ -235,7 +215,7 @@ export const VERIFY: Script<Facts> = {
   steps: [
     {
       cmd: netOpenQuery,
-      check: (r: AtResult, f: Facts) => {
+      check: function (r: AtResult, f: Facts) {
         f.netWasOpen = netIsOpen(r);
         return r.error && r.error.kind === "timeout" ? RETRY : NEXT;
       },
@@ -245,7 +225,4 @@ export const VERIFY: Script<Facts> = {
 };
 
 /** The online health check: the module answers and the signal is read. */
-export const HEALTH: Script<Facts> = {
-  name: "health",
-  steps: [{ cmd: { request: "AT+CSQ", timeout: 2000, match: "+CSQ:" }, check: readSignal }],
-};
+export const HEALTH: Script<Facts> = { name: "health", steps: [{ cmd: { request: "AT+CSQ", timeout: 2000, match: "+CSQ:", need: true }, check: readSignal }] };

@@ -6,9 +6,11 @@
 // queue handled by one task, never by nested calls. The command sequences are the scripts of
 // scripts.ts; this file decides which runs when and what their outcome means.
 //
-//   Off → PowerOn (probe AT at the configured rate: a PWRKEY press on a running module turns it
-//   OFF) → BaudSearch (other rates; AT+IPR back) → Booting (PWRKEY press, then AT every
-//   probeIntervalMs or at the boot banner) → Configure → Register → Attach → Online.
+//   Off → PowerOn: probe AT at the configured rate (a PWRKEY press on a running module turns it
+//   OFF); no answer → try the data-mode escape (a module a previous run left in transparent mode
+//   answers `+++` with OK); still nothing → the baud search when the tools part installed it, else
+//   Booting: PWRKEY press, then AT every probeIntervalMs (or at the boot banner) until
+//   bootTimeoutMs → Configure → Register → Attach → Online.
 //   Online → Recover on a network loss (links reported lost, NETOPEN again with doubling backoff;
 //   after maxNetRetries → Reset). A boot banner while online hurries the command in flight and
 //   asks AT+NETOPEN?: closed means the module rebooted (links lost, bring-up redone). Echo coming
@@ -18,12 +20,13 @@ import { BoardDef } from "../core/board";
 import { Hal } from "../core/hal";
 import { Fifo } from "../core/fifo";
 import { Scheduler, Task, Timer } from "../core/sched";
+import { AtResult } from "../at/command";
 import { AtError } from "../at/errors";
 import { AtEngine } from "../at/engine";
-import { ScriptRunner } from "../at/script";
+import { Script, ScriptRunner } from "../at/script";
 import { ModemError, ModemErrorKind, modemError } from "./errors";
 import { ATTACH, CONFIGURE, Facts, HEALTH, netClose, RECOVER, REGISTER, VERIFY } from "./scripts";
-import { Reg, regName, Signal } from "./status";
+import { Reg, regName } from "./status";
 
 export const enum St {
   Off = 0,
@@ -46,7 +49,7 @@ export const STATE_NAMES = ["off", "powering-on", "baud-search", "booting", "con
 const enum Ev {
   Start = 0,
   Stop = 1,
-  /** A script or probe ended: see `lastErr` / `lastStep`. */
+  /** A script, probe or command ended: see `lastErr`. */
   Done = 2,
   Timer = 3,
   Banner = 4,
@@ -76,8 +79,6 @@ export interface SupervisorOptions {
   dataMode: string;
   escapeWithDtr: boolean;
   baud: number;
-  searchBauds: number[];
-  switchBaud: boolean;
   probeTimeoutMs: number;
   probeIntervalMs: number;
   bootTimeoutMs: number;
@@ -102,6 +103,12 @@ export interface Counters {
   lateBanners: number;
 }
 
+/**
+ * The baud search (installed by the tools part): probe other rates, switch the module back to
+ * `target` with AT+IPR; `done(rate)` with the rate it was found at, or 0 when nobody answered.
+ */
+export type BaudSearch = (target: number, done: (foundAt: number) => void) => void;
+
 /** AT+CRESET's deadline, RESET pin pulse, ms. */
 const CRESET_MS = 5000;
 const RESET_PULSE_MS = 300;
@@ -109,6 +116,8 @@ const RESET_PULSE_MS = 300;
 const BANNER_HURRY_MS = 2000;
 /** Progress report period while registering, ms. */
 const PROGRESS_MS = 10000;
+/** Silence before and after the data-mode escape, and the time for its OK, ms. */
+const GUARD_MS = 1100;
 
 export class Supervisor {
   readonly counters: Counters = { reboots: 0, recoveries: 0, resets: 0, powerCycles: 0, timeouts: 0, lateBanners: 0 };
@@ -120,6 +129,8 @@ export class Supervisor {
   lastError: ModemError | null = null;
   /** Why the module was left powered on stop() ("" when it was powered off). */
   keptPowered = "";
+  /** The baud search, when the tools part installed it. */
+  search: BaudSearch | undefined = undefined;
   private hal: Hal;
   private board: BoardDef;
   private o: SupervisorOptions;
@@ -130,21 +141,21 @@ export class Supervisor {
   private q: Fifo<number>;
   private task: Task;
   private timer: Timer | undefined = undefined;
-  private tgen = 0;
+  /** Generation of the current state: answers and timers of an earlier one are dropped. */
   private sgen = 0;
   private lastErr: AtError | null = null;
   private step = 0;
   private target: number;
-  private baudIndex = 0;
-  private tries = 0;
-  private afterBoot = false;
-  private pressOnBoot = false;
   private deadline = 0;
-  private probing = false;
   private netRetries = 0;
   private backoff = 0;
   private resetsInRow = 0;
   private hard = false;
+  private press = false;
+  /** Booting after a power cycle: one more press when nothing answers (see Booting). */
+  private again = false;
+  /** The baud search ran before booting (a second one after the boot is the last try). */
+  private searched = false;
   private keepPowered = false;
   private echoMark = 0;
   private reported = true;
@@ -161,16 +172,9 @@ export class Supervisor {
     this.target = o.baud || board.uart.baud;
     const self = this;
     this.facts = {
-      apn: o.apn,
-      user: o.user,
-      password: o.password,
-      authType: o.authType,
-      pin: o.pin,
+      o: o,
       cipMode: o.dataMode === "transparent" ? 1 : 0,
       rxMode: o.dataMode === "buffer" ? 1 : 0,
-      escapeWithDtr: o.escapeWithDtr,
-      simTimeoutMs: o.simTimeoutMs,
-      registrationPollMs: o.registrationPollMs,
       regDeadline: 0,
       now: function () {
         return sched.now();
@@ -193,29 +197,37 @@ export class Supervisor {
     this.runner = new ScriptRunner(engine, sched, this.facts);
     this.q = new Fifo(16);
     this.task = sched.task(function () {
-      self.drain();
+      while (self.q.n) self.handle(self.q.shift() as number);
     });
     const banner = function (): void {
       self.push(Ev.Banner);
     };
-    engine.onUrc("RDY", banner);
-    engine.onUrc("*ATREADY", banner);
-    engine.onUrc("SMS DONE", banner);
-    engine.onUrc("PB DONE", banner);
-    engine.onUrc("+CPIN: READY", banner);
-    engine.onUrc("+CIPEVENT:", function (line: string) {
-      if (line.indexOf("NETWORK CLOSED") > 0) self.push(Ev.NetLost);
-    });
-    engine.onUrc("+CGEV:", function (line: string) {
-      // "+CGEV: ME PDN DEACT 1", "+CGEV: NW PDN DEACT 1": our context (cid 1) is gone.
-      if (line.indexOf("PDN DEACT") > 0 && line.substr(line.length - 2) === " 1") self.push(Ev.NetLost);
-    });
-    const regUrc = function (line: string): void {
-      self.regUrc(line);
+    const lost = function (line: string): void {
+      // "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY", "+CGEV: ME|NW PDN DEACT 1" (our context, cid 1).
+      if (line.indexOf("NETWORK CLOSED") > 0 || (line.indexOf("PDN DEACT") > 0 && line.substr(line.length - 2) === " 1")) self.push(Ev.NetLost);
     };
-    engine.onUrc("+CREG:", regUrc);
-    engine.onUrc("+CGREG:", regUrc);
-    engine.onUrc("+CEREG:", regUrc);
+    const reg = function (line: string): void {
+      const f = self.facts;
+      const v = parseInt(line.substr(line.indexOf(":") + 1), 10);
+      if (isNaN(v) || v < 0) return;
+      const r = v <= 5 ? (v as Reg) : Reg.Other;
+      if (line.charAt(2) === "R") f.creg = r;
+      else if (line.charAt(2) === "G") f.cgreg = r;
+      else f.cereg = r;
+    };
+    const urcs: Array<[string, (line: string) => void]> = [
+      ["RDY", banner],
+      ["*ATREADY", banner],
+      ["SMS DONE", banner],
+      ["PB DONE", banner],
+      ["+CPIN: READY", banner],
+      ["+CIPEVENT:", lost],
+      ["+CGEV:", lost],
+      ["+CREG:", reg],
+      ["+CGREG:", reg],
+      ["+CEREG:", reg],
+    ];
+    for (let i = 0; i < urcs.length; i++) engine.onUrc(urcs[i][0], urcs[i][1]);
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -230,7 +242,7 @@ export class Supervisor {
     this.push(Ev.Stop);
   }
 
-  /** The engine timed out a command / stalled (wire the engine listener here). */
+  /** The engine timed out a command / stalled. */
   noteTimeout(): void {
     this.counters.timeouts++;
   }
@@ -244,7 +256,7 @@ export class Supervisor {
     this.push(Ev.Banner);
   }
 
-  /** The socket layer saw `+CIPERROR: 4` (PDN lost under a send). */
+  /** `+CIPERROR: 4` under a send, or transparent mode's network loss. */
   noteNetworkError(): void {
     this.push(Ev.NetLost);
   }
@@ -253,13 +265,21 @@ export class Supervisor {
     return this.state === St.Online;
   }
 
-  /** Registration per domain as words. */
+  /** Registration as words. */
   regText(r: Reg | undefined): string {
     return r === undefined ? "unknown" : regName(r);
   }
 
-  signal(): Signal | undefined {
-    return this.facts.signal;
+  /** The module can be powered on again after AT+CPOF only with a PWRKEY line. */
+  canPowerOn(): boolean {
+    return !!(this.hal.pwrkey && this.board.pwrkey);
+  }
+
+  /** Run the UART (and the engine's wire timing) at `rate`. */
+  setBaud(rate: number): void {
+    this.baud = rate;
+    this.engine.setBaud(rate);
+    this.hal.uart.setup(rate);
   }
 
   // ---- events ------------------------------------------------------------------------------
@@ -274,78 +294,172 @@ export class Supervisor {
     this.sched.post(this.task);
   }
 
-  private drain(): void {
-    while (this.q.n) {
-      const ev = this.q.shift() as number;
-      this.handle(ev);
-    }
-  }
-
   private handle(ev: number): void {
-    if (ev === Ev.Stop && this.state !== St.Off && this.state !== St.PowerOff) return this.enter(St.PowerOff);
-    if (ev === Ev.Stall) return this.onStall();
-    if (ev === Ev.Done && this.echoBack()) {
+    const s = this.state;
+    if (ev === Ev.Stop && s !== St.Off && s !== St.PowerOff) return this.enter(St.PowerOff);
+    if (ev === Ev.Stall) {
+      // Probing a silent module times out by design; only a stall of a running module resets it.
+      if (s < St.Configure || s >= St.PowerOff) return this.engine.reset();
+      this.hard = true;
+      return this.enter(St.Reset);
+    }
+    if (ev === Ev.Done && s >= St.Register && s <= St.Recover && this.engine.stats.echoes > this.echoMark) {
       // Echo is on again after ATE0: the module rebooted under us (its banner missed or taken for a late one).
       this.counters.reboots++;
       this.lose("reboot");
       return this.enter(St.Configure);
     }
-    switch (this.state) {
+    const e = this.lastErr;
+    switch (s) {
       case St.Off:
       case St.Failed:
         if (ev === Ev.Start) this.enter(St.PowerOn);
         return;
       case St.PowerOn:
-        return this.onPowerOn(ev);
+        if (ev === Ev.Timer) {
+          // The STATUS pin says off: press at once, no probing.
+          if (this.hal.status && !this.hal.status.read()) return this.boot();
+          return this.probe("AT", this.o.probeTimeoutMs);
+        }
+        if (ev !== Ev.Done) return;
+        if (!e) return this.answered();
+        if (++this.step < 2) return this.probe("AT", this.o.probeTimeoutMs);
+        if (this.step === 2) return this.escape();
+        this.searched = false;
+        return this.search ? this.enter(St.BaudSearch) : this.boot();
       case St.BaudSearch:
-        return this.onBaudSearch(ev);
+        if (ev !== Ev.Done) return;
+        if (!e) return this.answered();
+        if (this.searched) return this.fail("power", "no answer at any baud rate: check the supply, the PWRKEY wiring and the UART pins", null);
+        this.searched = true;
+        return this.boot();
       case St.Booting:
-        return this.onBooting(ev);
+        if (ev === Ev.Timer && this.step === 0) {
+          // The PWRKEY press is over: wait for the module to boot.
+          (this.hal.pwrkey as { write(a: boolean): void }).write(false);
+          this.step = 1;
+          this.deadline = this.sched.now() + this.o.bootTimeoutMs;
+          return this.arm(this.o.probeIntervalMs);
+        }
+        if ((ev === Ev.Timer || ev === Ev.Banner) && this.step === 1) {
+          this.step = 2;
+          this.disarm();
+          return this.probe("AT", this.o.probeTimeoutMs);
+        }
+        if (ev !== Ev.Done) return;
+        if (!e) return this.answered();
+        this.step = 1;
+        if (this.sched.now() < this.deadline) return this.arm(this.o.probeIntervalMs);
+        if (this.again) {
+          // A power cycle's long press can switch ON a module that had lost power, and its boot
+          // press then switches it off again (a pulse toggles a running A76XX): press once more.
+          this.again = false;
+          return this.boot();
+        }
+        // It may have booted at another rate.
+        if (this.search && this.searched) return this.enter(St.BaudSearch);
+        return this.fail("power", "no answer within " + this.o.bootTimeoutMs + " ms of power-on", null);
       case St.Configure:
       case St.Register:
       case St.Attach:
-        return this.onBringUp(ev);
+        if (ev === Ev.Done) this.bringUp(e as AtError | null);
+        return;
       case St.Online:
-        return this.onOnline(ev);
+        return this.onOnline(ev, e);
       case St.Recover:
-        return this.onRecover(ev);
+        if (ev === Ev.Banner) {
+          // The module rebooted while the network was down: bring it up from scratch.
+          this.counters.reboots++;
+          return this.enter(St.Configure);
+        }
+        if (ev === Ev.Timer) return this.run(RECOVER);
+        if (ev !== Ev.Done) return;
+        if (!e) return this.enter(St.Online);
+        if (++this.netRetries >= this.o.maxNetRetries) {
+          this.lastError = modemError("netopen", "no NETOPEN after " + this.netRetries + " tries", e);
+          this.hard = false;
+          return this.enter(St.Reset);
+        }
+        this.progress("recovering: NETOPEN failed (" + e.text + "), next try in " + Math.round(this.backoff / 1000) + " s");
+        this.arm(this.backoff);
+        this.backoff = Math.min(this.backoff * 2, this.o.backoffMaxMs);
+        return;
       case St.Reset:
         return this.onReset(ev);
       case St.PowerOff:
-        return this.onPowerOff(ev);
+        return this.onPowerOff(ev, e);
     }
   }
 
-  /** The only place the state changes: cancels the state's timer and script, then runs the new state's entry. */
+  /** The only place the state changes: cancels the state's timer and script, then runs its entry. */
   private enter(next: St): void {
     this.state = next;
     this.step = 0;
-    this.probing = false;
     this.verifying = false;
     this.disarm();
     this.runner.cancel();
     this.sgen++;
-    this.tell(STATE_NAMES[next]);
+    try {
+      this.l.state(STATE_NAMES[next]);
+    } catch (x) {
+      // a listener must not break the state machine
+    }
+    const f = this.facts;
+    const h = this.hal;
     switch (next) {
       case St.PowerOn:
-        return this.entryPowerOn();
-      case St.BaudSearch:
-        this.baudIndex = -1;
-        return this.nextBaud();
-      case St.Booting:
-        return this.entryBooting();
+        this.resetsInRow = 0;
+        this.keptPowered = "";
+        this.foundAtBaud = 0;
+        if (h.powerEnable) h.powerEnable.write(true);
+        if (h.dtr) h.dtr.write(true);
+        this.releasePins();
+        this.engine.start();
+        this.engine.reset();
+        this.setBaud(this.target);
+        return this.arm(this.o.powerSettleMs || 1);
+      case St.BaudSearch: {
+        const g = this.sgen;
+        const self = this;
+        (this.search as BaudSearch)(this.target, function (at: number) {
+          if (g !== self.sgen) return;
+          self.foundAtBaud = at === self.target ? 0 : at;
+          self.lastErr = at ? null : err("no answer at any rate");
+          self.push(Ev.Done);
+        });
+        return;
+      }
+      case St.Booting: {
+        this.powered = false;
+        this.deadline = this.sched.now() + this.o.bootTimeoutMs;
+        const p = this.board.pwrkey;
+        if (this.press && h.pwrkey && p) {
+          h.pwrkey.write(true);
+          return this.arm(p.onPressMs);
+        }
+        this.step = 1;
+        return this.arm(this.o.probeIntervalMs);
+      }
       case St.Configure:
-        this.facts.pinNeeded = false;
+        f.pinNeeded = false;
         return this.run(CONFIGURE);
       case St.Register:
         this.echoMark = this.engine.stats.echoes;
-        this.facts.regDeadline = this.sched.now() + this.o.registrationTimeoutMs;
         this.lastProgress = this.sched.now();
+        f.regDeadline = this.lastProgress + this.o.registrationTimeoutMs;
         return this.run(REGISTER);
       case St.Attach:
         return this.run(ATTACH);
       case St.Online:
-        return this.entryOnline();
+        this.resetsInRow = 0;
+        this.reported = false;
+        this.lastError = null;
+        try {
+          this.l.online(f.ip);
+        } catch (x) {
+          // ignored
+        }
+        return this.armHealth();
       case St.Recover:
         this.counters.recoveries++;
         this.lose("network");
@@ -354,25 +468,20 @@ export class Supervisor {
         return this.run(RECOVER);
       case St.Reset:
         return this.entryReset();
-      case St.PowerOff:
-        return this.entryPowerOff();
-      case St.Failed: {
-        const e = this.lastError as ModemError;
+      case St.PowerOff: {
+        this.releasePins();
+        this.lose("stop");
+        // In data mode the NETCLOSE waits until the borrower (transparent mode) has left it.
+        if (this.engine.stalled()) this.engine.reset();
+        return this.send("AT+NETCLOSE", netClose.timeout, netClose);
+      }
+      case St.Failed:
         try {
-          this.l.failed(e);
+          this.l.failed(this.lastError as ModemError);
         } catch (x) {
-          // listener errors are the modem object's business
+          // ignored
         }
         return;
-      }
-    }
-  }
-
-  private tell(name: string): void {
-    try {
-      this.l.state(name);
-    } catch (e) {
-      // never let a listener break the state machine
     }
   }
 
@@ -393,52 +502,92 @@ export class Supervisor {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  /** Run a script; its end becomes a Done event (stale ends of earlier states are dropped). */
-  private run(script: typeof CONFIGURE): void {
+  /** Run a script of this state; its end is a Done event. */
+  private run(script: Script<Facts>): void {
     const g = this.sgen;
     const self = this;
-    this.runner.run(script, function (e: AtError | null, step: number) {
+    // A failure cause set by an earlier script (a SIM retry's) must not name this one's.
+    this.facts.failKind = "power";
+    this.facts.failText = "";
+    this.runner.run(script, function (e: AtError | null) {
       if (g !== self.sgen) return;
       self.lastErr = e;
-      self.step = step;
       self.push(Ev.Done);
     });
   }
 
-  /** One AT probe with the probe deadline; its end is a Done event with lastErr. */
-  private probe(): void {
-    this.probing = true;
+  /** One command of this state (its end is a Done event with lastErr); `base` supplies async/raw fields. */
+  private send(request: string, timeout: number, base?: { async?: string; errField?: number }): void {
     const g = this.sgen;
     const self = this;
-    const ok = this.engine.submit({ request: "AT", timeout: this.o.probeTimeoutMs }, function (r) {
+    const c = { request: request, timeout: timeout, async: base && base.async, errField: base && base.errField };
+    const ok = this.engine.submit(c, function (r: AtResult) {
       if (g !== self.sgen) return;
-      self.probing = false;
       self.lastErr = r.error;
-      if (r.error) self.engine.reset(); // nobody answering: drop the resynchronisation and the timeout count
       self.push(Ev.Done);
     });
     if (!ok) {
-      this.engine.reset();
-      this.probing = false;
-      this.lastErr = { kind: "reset", code: -1, text: "engine refused the probe" };
+      this.lastErr = err("the AT engine refused " + request);
       this.push(Ev.Done);
     }
   }
 
+  /** A probe (`AT`, or the raw `+++`); nobody answering drops the engine's resynchronisation and its timeout count. */
+  private probe(request: string, ms: number): void {
+    const g = this.sgen;
+    const self = this;
+    const ok = this.engine.submit({ request: request, timeout: ms, raw: request === "+++" }, function (r: AtResult) {
+      if (g !== self.sgen) return;
+      if (r.error) self.engine.reset();
+      self.lastErr = r.error;
+      self.push(Ev.Done);
+    });
+    if (!ok) {
+      this.engine.reset();
+      this.lastErr = err("probe refused");
+      this.push(Ev.Done);
+    }
+  }
+
+  /**
+   * A module a previous run left in transparent data mode forwards our `AT` to its peer: drop DTR
+   * (with AT&D1 it leaves data mode) and send `+++` between guard silences; an OK is the module.
+   */
+  private escape(): void {
+    const self = this;
+    const g = this.sgen;
+    const dtr = this.hal.dtr;
+    if (dtr) dtr.write(false);
+    this.timer = this.sched.after(GUARD_MS, function () {
+      if (dtr) dtr.write(true);
+      if (g === self.sgen) self.probe("+++", GUARD_MS + 1500);
+    });
+  }
+
+  /** Press PWRKEY (when wired) and wait for the module to boot. */
+  private boot(): void {
+    this.press = true;
+    this.enter(St.Booting);
+  }
+
+  private answered(): void {
+    this.powered = true;
+    this.enter(St.Configure);
+  }
+
   private arm(ms: number): void {
     this.disarm();
-    const g = ++this.tgen;
+    const g = this.sgen;
     const self = this;
     this.timer = this.sched.after(ms, function () {
       self.timer = undefined;
-      if (g === self.tgen) self.push(Ev.Timer);
+      if (g === self.sgen) self.push(Ev.Timer);
     });
   }
 
   private disarm(): void {
     this.sched.cancel(this.timer);
     this.timer = undefined;
-    this.tgen++;
   }
 
   private lose(reason: LossReason): void {
@@ -452,198 +601,20 @@ export class Supervisor {
     }
   }
 
-  private setBaud(rate: number): void {
-    this.baud = rate;
-    this.engine.setBaud(rate);
-    this.hal.uart.setup(rate);
-  }
-
-  /** In the states after configuring: the module echoed a command since ATE0 took effect. */
-  private echoBack(): boolean {
-    const s = this.state;
-    if (s !== St.Register && s !== St.Attach && s !== St.Recover && s !== St.Online) return false;
-    return this.engine.stats.echoes > this.echoMark;
-  }
-
-  private regUrc(line: string): void {
-    const colon = line.indexOf(":");
-    const r = this.facts;
-    const v = parseRegUrc(line.substr(colon + 2));
-    if (v === undefined) return;
-    if (line.charAt(2) === "R") r.creg = v;
-    else if (line.charAt(2) === "G") r.cgreg = v;
-    else r.cereg = v;
-  }
-
   private polled(): void {
     const now = this.sched.now();
     if (now - this.lastProgress < PROGRESS_MS) return;
     this.lastProgress = now;
     const f = this.facts;
-    const waited = Math.round((now - (f.regDeadline - this.o.registrationTimeoutMs)) / 1000);
-    const s = f.signal && f.signal.dbm !== undefined ? ", signal " + f.signal.dbm + " dBm" : ", no signal yet";
-    this.progress("registering: LTE " + this.regText(f.cereg) + ", packet " + this.regText(f.cgreg) + ", " + waited + " s of " + Math.round(this.o.registrationTimeoutMs / 1000) + " s" + s);
+    const t = this.o.registrationTimeoutMs;
+    const sig = f.signal && f.signal.dbm !== undefined ? ", signal " + f.signal.dbm + " dBm" : ", no signal yet";
+    this.progress("registering: LTE " + this.regText(f.cereg) + ", packet " + this.regText(f.cgreg) + ", " + Math.round((now - f.regDeadline + t) / 1000) + " s of " + Math.round(t / 1000) + " s" + sig);
   }
 
-  private onStall(): void {
-    switch (this.state) {
-      case St.Off:
-      case St.Failed:
-      case St.PowerOff:
-      case St.PowerOn:
-      case St.BaudSearch:
-      case St.Booting:
-        // Probing a silent module times out by design; the state's own deadline decides.
-        this.engine.reset();
-        return;
-      default:
-        this.hard = true;
-        this.enter(St.Reset);
-    }
-  }
-
-  // ---- power and baud ------------------------------------------------------------------------
-
-  private entryPowerOn(): void {
-    this.resetsInRow = 0;
-    this.keptPowered = "";
-    const h = this.hal;
-    if (h.powerEnable) h.powerEnable.write(true);
-    if (h.dtr) h.dtr.write(true);
-    this.releasePins();
-    this.engine.start();
-    this.engine.reset();
-    this.setBaud(this.target);
-    this.foundAtBaud = 0;
-    this.arm(this.o.powerSettleMs > 0 ? this.o.powerSettleMs : 1);
-  }
-
-  private onPowerOn(ev: number): void {
-    if (ev === Ev.Timer) {
-      if (this.hal.status && !this.hal.status.read()) {
-        // The STATUS pin says off: press at once, no baud search.
-        this.pressOnBoot = true;
-        return this.enter(St.Booting);
-      }
-      this.step = 1;
-      return this.probe();
-    }
-    if (ev !== Ev.Done) return;
-    if (!this.lastErr) return this.answered();
-    if (this.step < 2) {
-      this.step++;
-      return this.probe();
-    }
-    this.afterBoot = false;
-    this.enter(St.BaudSearch);
-  }
-
-  private answered(): void {
-    this.powered = true;
-    this.enter(St.Configure);
-  }
-
-  private nextBaud(): void {
-    const rates = this.o.searchBauds;
-    this.baudIndex++;
-    while (this.baudIndex < rates.length && rates[this.baudIndex] === this.target) this.baudIndex++;
-    if (this.baudIndex < rates.length) {
-      this.setBaud(rates[this.baudIndex]);
-      this.step = 0;
-      this.tries = 0;
-      return this.probe();
-    }
-    this.setBaud(this.target);
-    if (!this.afterBoot) {
-      // Nobody answers at any rate: the module is off. Press PWRKEY (or wait, without one).
-      this.pressOnBoot = true;
-      return this.enter(St.Booting);
-    }
-    this.fail("power", "the module does not answer at any baud rate: check its supply, the PWRKEY wiring and the UART pins", null);
-  }
-
-  private onBaudSearch(ev: number): void {
-    if (ev !== Ev.Done) return;
-    const e = this.lastErr;
-    if (this.step === 0) {
-      if (e) {
-        // The first probe at a new rate may land on a line still holding bytes sent at the old one.
-        if (++this.tries < 2) return this.probe();
-        return this.nextBaud();
-      }
-      this.powered = true;
-      this.foundAtBaud = this.baud;
-      if (!this.o.switchBaud) return this.enter(St.Configure);
-      // AT+IPR takes effect right after its OK: follow at once, then confirm.
-      this.step = 1;
-      const g = this.sgen;
-      const self = this;
-      this.engine.submit({ request: "AT+IPR=" + this.target, timeout: 5000 }, function (r) {
-        if (g !== self.sgen) return;
-        self.lastErr = r.error;
-        self.push(Ev.Done);
-      });
-      return;
-    }
-    if (this.step === 1) {
-      if (e) return this.enter(St.Configure); // keep the rate that works
-      this.engine.reset();
-      this.setBaud(this.target);
-      this.step = 2;
-      return this.probe();
-    }
-    if (e) this.setBaud(this.foundAtBaud);
-    this.enter(St.Configure);
-  }
-
-  private entryBooting(): void {
-    this.powered = false;
-    this.deadline = this.sched.now() + this.o.bootTimeoutMs;
-    const p = this.board.pwrkey;
-    if (this.pressOnBoot && this.hal.pwrkey && p) {
-      this.hal.pwrkey.write(true);
-      this.step = 0;
-      return this.arm(p.onPressMs);
-    }
-    this.step = 1;
-    this.arm(this.o.probeIntervalMs);
-  }
-
-  private onBooting(ev: number): void {
-    if (ev === Ev.Timer) {
-      if (this.step === 0) {
-        (this.hal.pwrkey as { write(a: boolean): void }).write(false);
-        this.deadline = this.sched.now() + this.o.bootTimeoutMs;
-        this.step = 1;
-        return this.arm(this.o.probeIntervalMs);
-      }
-      if (!this.probing) this.probe();
-      return;
-    }
-    if (ev === Ev.Banner && this.step === 1 && !this.probing) {
-      this.disarm();
-      return this.probe();
-    }
-    if (ev !== Ev.Done) return;
-    if (!this.lastErr) return this.answered();
-    if (this.sched.now() < this.deadline) return this.arm(this.o.probeIntervalMs);
-    if (this.o.searchBauds.length) {
-      this.afterBoot = true;
-      return this.enter(St.BaudSearch);
-    }
-    this.fail("power", "the module did not answer within " + this.o.bootTimeoutMs + " ms of power-on", null);
-  }
-
-  // ---- bring-up ------------------------------------------------------------------------------
-
-  private onBringUp(ev: number): void {
-    if (ev !== Ev.Done) return; // a banner here is late or a reboot; echo coming back tells (handle)
-    const e = this.lastErr;
-    if (e === null) {
-      if (this.state === St.Configure) return this.enter(St.Register);
-      if (this.state === St.Register) return this.enter(St.Attach);
-      return this.enter(St.Online);
-    }
+  /** A bring-up script ended. */
+  private bringUp(e: AtError | null): void {
+    const s = this.state;
+    if (!e) return this.enter(s === St.Configure ? St.Register : s === St.Register ? St.Attach : St.Online);
     if (e.kind === "timeout" || e.kind === "stalled" || e.kind === "reset") {
       // Not a refusal: the module stopped answering (rebooting?). The engine's stall resets it;
       // otherwise start the bring-up again.
@@ -651,35 +622,22 @@ export class Supervisor {
       return;
     }
     const f = this.facts;
-    if (f.failKind === "netopen" && this.state === St.Attach) {
+    if (f.failKind === "netopen") {
       // Vendor advice: reset the module and bring it up again.
       this.lastError = modemError("netopen", f.failText, e);
       this.hard = false;
       return this.enter(St.Reset);
     }
-    const kind = this.state === St.Attach && f.failKind !== "apn" ? "apn" : f.failKind;
-    this.fail(kind, f.failText || "bring-up failed at step " + this.step, e);
+    this.fail(s === St.Attach && f.failKind !== "apn" ? "apn" : f.failKind, f.failText || "bring-up failed", e);
   }
 
-  // ---- online and recovery -------------------------------------------------------------------
-
-  private entryOnline(): void {
-    this.resetsInRow = 0;
-    this.reported = false;
-    this.lastError = null;
-    try {
-      this.l.online(this.facts.ip);
-    } catch (e) {
-      // ignored
-    }
-    this.armHealth();
-  }
+  // ---- online --------------------------------------------------------------------------------
 
   private armHealth(): void {
     if (this.o.healthCheckMs > 0 && this.o.dataMode !== "transparent") this.arm(this.o.healthCheckMs);
   }
 
-  private onOnline(ev: number): void {
+  private onOnline(ev: number, e: AtError | null): void {
     if (ev === Ev.NetLost) return this.enter(St.Recover);
     if (ev === Ev.Banner) {
       // Late banners are common: believe a reboot only when the network is no longer open. A
@@ -693,14 +651,15 @@ export class Supervisor {
     if (ev === Ev.Timer) {
       // Traffic proves the module alive: check only after healthCheckMs without an answer.
       const quiet = this.sched.now() - this.engine.answeredAt;
-      if (quiet < this.o.healthCheckMs) return this.arm(this.o.healthCheckMs - quiet);
+      // Whole milliseconds: a wait that rounds to almost nothing would fire and re-arm forever.
+      if (quiet < this.o.healthCheckMs) return this.arm(Math.ceil(this.o.healthCheckMs - quiet));
       if (!this.runner.running()) this.run(HEALTH);
       return;
     }
     if (ev !== Ev.Done) return;
     if (this.verifying) {
       this.verifying = false;
-      if (!this.facts.netWasOpen && this.lastErr === null) {
+      if (!this.facts.netWasOpen && !e) {
         this.counters.reboots++;
         this.lose("reboot");
         return this.enter(St.Configure);
@@ -710,77 +669,46 @@ export class Supervisor {
     this.armHealth();
   }
 
-  private onRecover(ev: number): void {
-    if (ev === Ev.Banner) {
-      // The module rebooted while the network was down: bring it up from scratch.
-      this.counters.reboots++;
-      return this.enter(St.Configure);
-    }
-    if (ev === Ev.Timer) return this.run(RECOVER);
-    if (ev !== Ev.Done) return;
-    const e = this.lastErr;
-    if (!e) return this.enter(St.Online);
-    this.netRetries++;
-    if (this.netRetries >= this.o.maxNetRetries) {
-      this.lastError = modemError("netopen", "the network did not re-open after " + this.netRetries + " attempts", e);
-      this.hard = false;
-      return this.enter(St.Reset);
-    }
-    this.progress("recovering: NETOPEN failed (" + e.text + "), next try in " + Math.round(this.backoff / 1000) + " s");
-    this.arm(this.backoff);
-    this.backoff = Math.min(this.backoff * 2, this.o.backoffMaxMs);
-  }
+  // ---- reset and power off -------------------------------------------------------------------
 
   private entryReset(): void {
     this.counters.resets++;
-    this.resetsInRow++;
     this.lose("reset");
-    if (this.resetsInRow > this.o.maxResets) {
+    if (++this.resetsInRow > this.o.maxResets) {
       const le = this.lastError;
-      return this.fail("gave-up", "the module did not come online after " + this.o.maxResets + " resets", le ? { kind: "error", code: le.code, text: le.text } : null);
+      return this.fail("gave-up", "not online after " + this.o.maxResets + " resets", le ? err(le.text) : null);
     }
     this.engine.reset();
     this.powered = false;
     const h = this.hal;
-    if (this.hard) {
+    if (this.hard && (this.canPowerOn() || h.reset)) {
       this.counters.powerCycles++;
-      if (h.pwrkey && this.board.pwrkey) {
-        // A hung module: long press to switch off, wait, then boot with a normal press.
-        h.pwrkey.write(true);
-        this.step = 1;
-        return this.arm(this.board.pwrkey.offPressMs);
-      }
-      if (h.reset) {
-        h.reset.write(true);
-        this.step = 3;
-        return this.arm(RESET_PULSE_MS);
-      }
+      // A hung module: a long PWRKEY press switches it off (then a normal press boots it), or the RESET pin.
+      const pin = this.canPowerOn() ? h.pwrkey : h.reset;
+      (pin as { write(a: boolean): void }).write(true);
+      this.step = pin === h.pwrkey ? 1 : 3;
+      return this.arm(pin === h.pwrkey ? (this.board.pwrkey as { offPressMs: number }).offPressMs : RESET_PULSE_MS);
     }
     // AT+CRESET (also the last resort of a hard reset without pins).
-    this.step = 0;
-    const g = this.sgen;
-    const self = this;
-    this.engine.submit({ request: "AT+CRESET", timeout: CRESET_MS }, function () {
-      if (g === self.sgen) self.push(Ev.Done);
-    });
+    this.send("AT+CRESET", CRESET_MS);
   }
 
   private onReset(ev: number): void {
+    const h = this.hal;
     if (ev === Ev.Done && this.step === 0) {
       // Whatever it answered, the module is restarting: wait for it as after power-on.
       this.engine.reset();
-      this.pressOnBoot = false;
+      this.press = false;
       return this.enter(St.Booting);
     }
     if (ev !== Ev.Timer) return;
-    const h = this.hal;
     if (this.step === 1) {
       (h.pwrkey as { write(a: boolean): void }).write(false);
       this.step = 2;
-      return this.arm(this.o.powerOffWaitMs > 0 ? this.o.powerOffWaitMs : 1);
+      return this.arm(this.o.powerOffWaitMs || 1);
     }
     if (this.step === 3) (h.reset as { write(a: boolean): void }).write(false);
-    this.pressOnBoot = this.step === 2;
+    this.press = this.again = this.step === 2;
     this.enter(St.Booting);
   }
 
@@ -790,26 +718,8 @@ export class Supervisor {
     if (this.hal.reset) this.hal.reset.write(false);
   }
 
-  /** The module can be powered on again after AT+CPOF only with a PWRKEY (or power-enable) line. */
-  canPowerOn(): boolean {
-    return !!(this.hal.pwrkey && this.board.pwrkey);
-  }
-
-  private entryPowerOff(): void {
-    this.releasePins();
-    this.lose("stop");
-    // In data mode the NETCLOSE waits until the borrower (transparent mode) has left it.
-    if (this.engine.stalled()) this.engine.reset();
-    this.step = 0;
-    const g = this.sgen;
-    const self = this;
-    const ok = this.engine.submit(netClose, function () {
-      if (g === self.sgen) self.push(Ev.Done);
-    });
-    if (!ok) this.push(Ev.Done);
-  }
-
-  private onPowerOff(ev: number): void {
+  private onPowerOff(ev: number, e: AtError | null): void {
+    const h = this.hal;
     if (ev === Ev.Done && this.step === 0) {
       if (this.keepPowered || !this.canPowerOn()) {
         this.keptPowered = this.keepPowered ? "asked to" : "the board has no PWRKEY line to power it on again";
@@ -817,40 +727,22 @@ export class Supervisor {
         return this.enter(St.Off);
       }
       this.step = 1;
-      const g = this.sgen;
-      const self = this;
-      this.engine.submit({ request: "AT+CPOF", timeout: 5000 }, function (r) {
-        if (g !== self.sgen) return;
-        self.lastErr = r.error;
-        self.push(Ev.Done);
-      });
-      return;
+      return this.send("AT+CPOF", 5000);
     }
-    if (ev === Ev.Done && this.step === 1) {
-      if (this.lastErr && this.hal.pwrkey && this.board.pwrkey) {
-        this.hal.pwrkey.write(true);
-        this.step = 2;
-        return this.arm(this.board.pwrkey.offPressMs);
-      }
-      return this.off();
+    if (ev === Ev.Done && this.step === 1 && e) {
+      (h.pwrkey as { write(a: boolean): void }).write(true);
+      this.step = 2;
+      return this.arm((this.board.pwrkey as { offPressMs: number }).offPressMs);
     }
-    if (ev === Ev.Timer && this.step === 2) {
-      (this.hal.pwrkey as { write(a: boolean): void }).write(false);
-      this.off();
+    if ((ev === Ev.Done && this.step === 1) || (ev === Ev.Timer && this.step === 2)) {
+      this.releasePins();
+      this.powered = false;
+      this.engine.reset();
+      this.enter(St.Off);
     }
-  }
-
-  private off(): void {
-    this.powered = false;
-    this.engine.reset();
-    this.enter(St.Off);
   }
 }
 
-/** An unsolicited `+CREG: <stat>[,…]` body → registration. */
-function parseRegUrc(body: string): Reg | undefined {
-  const end = body.indexOf(",");
-  const stat = parseInt(end < 0 ? body : body.substr(0, end), 10);
-  if (isNaN(stat) || stat < 0) return undefined;
-  return stat <= 5 ? (stat as Reg) : Reg.Other;
+function err(text: string): AtError {
+  return { kind: "error", code: -1, text: text };
 }

@@ -376,6 +376,8 @@ export class Table {
     s.state = S_CLOSING;
     s.closeSent = false;
     s.reason = reason;
+    // In data mode the AT+CIPCLOSE waits for the line: the raw path leaves data mode first.
+    if (s.raw) s.raw.kick();
     this.kick();
     // A link in data mode: its part leaves data mode so that AT+CIPCLOSE can go.
     if (s.raw) s.raw.kick();

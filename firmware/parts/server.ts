@@ -44,6 +44,8 @@ export class Server extends Emitter {
   accepted = 0;
   rejected = 0;
   allow: string[] | undefined = undefined;
+  /** Why it closed (undefined while open). */
+  closeReason: CloseReason | undefined = undefined;
   private pending: Fifo<[string, any, any]>;
   private task: Task;
   private mgr: Servers;
@@ -57,7 +59,10 @@ export class Server extends Emitter {
     this.task = mgr.ctx.sched.task(function () {
       while (self.pending.n) {
         const e = self.pending.shift() as [string, any, any];
-        if (e[0] === "close") self.state = "closed";
+        if (e[0] === "close") {
+          self.state = "closed";
+          self.closeReason = e[1];
+        }
         if (e[0] === "listening") self.state = "listening";
         self.emit(e[0], e[1], e[2]);
       }
@@ -118,7 +123,7 @@ export class Servers {
     if (bad) return sockErr("invalid", bad);
     const allow = opts ? opts.allow : undefined;
     if (allow !== undefined) {
-      if (!(allow instanceof Array) || allow.length < 1 || allow.length > MAX_ALLOW) return sockErr("invalid", "allow must list 1.." + MAX_ALLOW + " IP addresses (omit it to admit everyone)");
+      if (!Array.isArray(allow) || allow.length < 1 || allow.length > MAX_ALLOW) return sockErr("invalid", "allow must list 1.." + MAX_ALLOW + " IP addresses (omit it to admit everyone)");
       for (let i = 0; i < allow.length; i++) {
         const b = checkHost(allow[i]);
         if (b) return sockErr("invalid", "allow[" + i + "]: " + b);

@@ -244,10 +244,64 @@ function printStatus(m: Modem, print: Print): void {
   for (let i = 0; i < st.links.length; i++) print("link " + JSON.stringify(st.links[i]));
 }
 
-/** The part: `parts: [tools]`, then modem.diagnose(), modem.at(), modem.passthrough(), modem.printStatus(). */
+/**
+ * The baud search the supervisor runs when the module does not answer at the configured rate:
+ * probe `searchBauds` in order (two probes a rate: the first may land on bytes of the old rate);
+ * on an answer, AT+IPR=<target> (it takes effect right after its OK) and confirm at the target,
+ * keeping the found rate when the switch fails or `switchBaud` is off.
+ */
+export function baudSearch(c: PartContext, target: number, done: (foundAt: number) => void): void {
+  const rates: number[] = c.opts.searchBauds;
+  const sup = c.sup;
+  const e = c.engine;
+  let i = -1;
+  let tries = 0;
+  const probe = function (then: (ok: boolean) => void): void {
+    const ok = e.submit({ request: "AT", timeout: c.opts.probeTimeoutMs }, function (r: AtResult) {
+      if (r.error) e.reset();
+      then(!r.error);
+    });
+    if (!ok) {
+      e.reset();
+      then(false);
+    }
+  };
+  const next = function (): void {
+    do i++;
+    while (i < rates.length && rates[i] === target);
+    if (i >= rates.length) {
+      sup.setBaud(target);
+      return done(0);
+    }
+    sup.setBaud(rates[i]);
+    tries = 0;
+    probe(answer);
+  };
+  const answer = function (ok: boolean): void {
+    if (!ok) return ++tries < 2 ? probe(answer) : next();
+    const found = rates[i];
+    if (!c.opts.switchBaud) return done(found);
+    e.submit({ request: "AT+IPR=" + target, timeout: 5000 }, function (r: AtResult) {
+      if (r.error) return done(found);
+      e.reset();
+      sup.setBaud(target);
+      probe(function (ok2: boolean) {
+        if (!ok2) sup.setBaud(found);
+        done(found);
+      });
+    });
+  };
+  next();
+}
+
+/** The part: `parts: [tools]`, then modem.diagnose(), modem.at(), modem.passthrough(), modem.printStatus(), and the baud search. */
 export const tools: Part = {
   name: "tools",
+  schema: "searchBauds=[115200,9600,57600,38400,19200,230400,460800,921600]:B;switchBaud=true:b",
   install: function (ctx: PartContext): void {
+    ctx.sup.search = function (target: number, done: (foundAt: number) => void): void {
+      baudSearch(ctx, target, done);
+    };
     const m = ctx.modem as Modem & { [k: string]: unknown };
     const log = ctx.hal.log;
     const print: Print = log ? log : function (): void {};

@@ -23,7 +23,7 @@ import type { Borrower } from "../at/engine";
 import type { AtResult } from "../at/command";
 import type { Part, PartContext } from "../app/modem";
 import { CloseReason, sockErr } from "../net/errors";
-import { EV_ERROR, EV_READABLE, S_OPEN } from "../net/consts";
+import { EV_ERROR, EV_READABLE, S_CLOSING, S_OPEN } from "../net/consts";
 import type { RawPath, Slot } from "../net/slot";
 
 /** The module's lines that end data mode, and the close reason each means. */
@@ -214,6 +214,7 @@ class Transparent implements Borrower, RawPath {
     c.sched.cancel(this.hold);
     // Bytes restart the quiet wait of held lines; they must not stop an escape under way (GUARD, ESCAPED).
     if (this.mode === DATA || this.mode === SUSPECT) c.sched.cancel(this.timer);
+    // No tolerance before the module's guard: it is still in data mode then and forwards the peer's bytes.
     const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS);
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
@@ -264,7 +265,8 @@ class Transparent implements Borrower, RawPath {
 
   private deliver(d: string): void {
     if (!d) return;
-    const s = this.live();
+    const o = this.slot;
+    const s = o && o.gen === this.gen && (o.state === S_OPEN || o.state === S_CLOSING) ? o : undefined;
     const t = this.c.table;
     if (!s) {
       t.stats.unmatchedBytes += d.length;
@@ -432,13 +434,7 @@ class Transparent implements Borrower, RawPath {
 /** The part: `parts: [transparent]` with `dataMode: "transparent"`. */
 export const transparent: Part = {
   name: "transparent",
-  schema: {
-    escapeGuardMs: [1100, "i1000,10000"],
-    escapeWithDtr: [false, "b"],
-    holdBackMs: [30, "i1,1000"],
-    quietMs: [200, "i10,5000"],
-    idleProbeMs: [4000, "i0,3600000"],
-  },
+  schema: "escapeGuardMs=1100:i1000,10000;holdBackMs=30:i1,1000;quietMs=200:i10,5000;idleProbeMs=4000:i0,3600000",
   install: function (ctx: PartContext): void {
     new Transparent(ctx);
   },

@@ -26,21 +26,36 @@ function setup(board: string | BoardDef, options?: { [name: string]: unknown }):
   let b = typeof board === "string" ? findBoard(board) : board;
   if (!b) throw new Error("a76xx: unknown board " + JSON.stringify(board) + "; boards: " + ids());
   let o = options;
+  let serial: Serial | undefined;
   if (o && o.serial !== undefined) {
-    const path = o.serial;
-    if (typeof path !== "string" || !/^[A-Za-z0-9_.\/-]+$/.test(path)) throw new Error("a76xx: option serial is " + JSON.stringify(path) + "; it must be a device path such as /dev/ttyUSB0");
-    b = Object.assign({}, b, { uart: Object.assign({}, b.uart, { path: path }) }) as BoardDef;
+    // A SerialN object, or the device path of a serial port on the Linux build.
+    const v = o.serial;
+    if (typeof v === "string") {
+      if (!/^[A-Za-z0-9_.\/-]+$/.test(v)) throw new Error("a76xx: option serial is " + JSON.stringify(v) + "; it must be a device path such as /dev/ttyUSB0");
+      b = Object.assign({}, b, { uart: Object.assign({}, b.uart, { path: v }) }) as BoardDef;
+    } else if (v && typeof (v as Serial).setup === "function") serial = v as Serial;
+    else throw new Error("a76xx: option serial must be a SerialN object or a device path");
     const rest: { [name: string]: unknown } = {};
     for (const k in o) if (k !== "serial") rest[k] = o[k];
     o = rest;
   }
-  return createModem(createEspruinoHal(b), b, o);
+  return createModem(createEspruinoHal(b, serial), b, o);
+}
+
+/**
+ * Espruino's own net, http and dgram over the modem (the "a76xx-net" module): the modem on `serial`
+ * with `options` (`board` — an id or a BoardDef, default "esp32" — plus setup's options), started
+ * at once; `callback(err)` when it is online or has failed. See hal/espruino/part-net.ts.
+ */
+function connect(serial: Serial | undefined, options: { [name: string]: unknown }, callback: (err: unknown) => void): Modem {
+  return require("a76xx-net").connect(serial, options, callback);
 }
 
 A76XX = {
   /** Library version (semver). */
   version: "0.2.0",
   setup: setup,
+  connect: connect,
   createModem: createModem,
   createEspruinoHal: createEspruinoHal,
   boards: boards,

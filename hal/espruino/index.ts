@@ -76,8 +76,8 @@ function inputPin(w: PinWiring): InputPin {
  * The UART the board wires to the modem. Nothing touches the port until `setup` is called.
  * Throws Error when the board names a SerialN this build does not have (a configuration error).
  */
-function uartFor(board: BoardDef): Uart {
-  const serial = serialPort(board.uart.port);
+function uartFor(board: BoardDef, given: Serial | undefined): Uart {
+  const serial = given || serialPort(board.uart.port);
   if (!serial) throw new Error("a76xx: this Espruino build has no Serial" + board.uart.port);
   let handler: ((chunk: string) => void) | undefined = undefined;
   return {
@@ -143,12 +143,13 @@ const espruinoConsole: ConsolePort = (function (): ConsolePort {
 })();
 
 /**
- * Build the HAL for `board` on Espruino. Pins are created but not driven: the modem driver decides
- * when to write them. Throws Error on a board that names a serial port this build lacks.
+ * Build the HAL for `board` on Espruino (on `serial` when given, else the board's SerialN). Pins are
+ * created but not driven: the modem driver decides when to write them. Throws Error on a board
+ * that names a serial port this build lacks.
  */
-export function createEspruinoHal(board: BoardDef): Hal {
+export function createEspruinoHal(board: BoardDef, serial?: Serial): Hal {
   const hal: Hal = {
-    uart: uartFor(board),
+    uart: uartFor(board, serial),
     clock: espruinoClock,
     codec: espruinoCodec,
     console: espruinoConsole,

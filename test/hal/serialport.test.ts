@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { SerialPort } from "serialport";
 import { createSerialPortHal } from "../../hal/serialport/index";
+import { needs } from "../../tools/test/needs";
 
 function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -26,6 +27,10 @@ describe("serialport HAL on a pseudo-terminal", function () {
   let a = "";
   let b = "";
 
+  before(function () {
+    needs(this, "socat");
+  });
+
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-pty-"));
     a = path.join(dir, "a");
@@ -35,7 +40,8 @@ describe("serialport HAL on a pseudo-terminal", function () {
   });
 
   afterEach(async () => {
-    if (socat) socat.kill("SIGTERM");
+    if (!socat) return;
+    socat.kill("SIGTERM");
     await waitFor(() => socat!.exitCode !== null || socat!.signalCode !== null, 5000);
     fs.rmSync(dir, { recursive: true, force: true });
   });

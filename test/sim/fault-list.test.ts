@@ -56,7 +56,7 @@ describe("sim: fault lists and peers", () => {
     };
     const help = faultHelp();
     for (const name of Object.keys(FAULT_NAMES)) {
-      assert.ok(help.indexOf("  " + name + " ") >= 0, "help lists " + name);
+      assert.ok(help.some((l) => l.indexOf("  " + name) === 0 && /^[:\[ ]/.test(l.substr(2 + name.length))), "help lists " + name);
       const item = parseFaults(args[name] !== undefined ? name + ":" + args[name] : name)[0];
       assert.doesNotThrow(() => applyFault(h.sim.fault, item), name);
     }
@@ -103,5 +103,21 @@ describe("sim: fault lists and peers", () => {
     assert.strictEqual(peer.all(), "");
     peer.resumeReading();
     await h.until(() => peer!.all() === "HELLO");
+  });
+
+  it("help prints each fault once: its form, two spaces, what it does (no name run into its own text)", () => {
+    h = new Host(); // afterEach closes one
+    const lines = faultHelp();
+    const names = Object.keys(FAULT_NAMES).concat(["state", "help"]);
+    assert.strictEqual(lines.length, names.length);
+    const column = lines[0].length - /^  \S+ +(\S.*)$/.exec(lines[0])![1].length;
+    lines.forEach((l, i) => {
+      const m = /^  (\S+)( {2,})(\S.*)$/.exec(l);
+      assert.ok(m, JSON.stringify(l));
+      assert.strictEqual(m![1].split(":")[0].replace(/\[.*$/, ""), names[i], l);
+      assert.strictEqual(2 + m![1].length + m![2].length, column, "descriptions start in one column: " + l);
+      assert.ok(m![3].indexOf(names[i] + ":") !== 0, "the text repeats the name: " + l);
+    });
+    assert.ok(lines.some((l) => /^  send-buffer-full:<link>:<ms> {2,}CIPSEND on link confirms 0 bytes for ms$/.test(l)), lines.join("\n"));
   });
 });

@@ -25,6 +25,13 @@ describe("board tooling", function () {
     assert.ok(/How to find the port/.test(r.stderr), r.stderr);
   });
 
+  it("make flash APP=… without BOARD says BOARD is needed with APP, and never prints a bundle 'for ?'", () => {
+    const r = spawnSync("make", ["-s", "flash", "APP=tcp-echo"], { cwd: ROOT, encoding: "utf8" });
+    assert.notStrictEqual(r.status, 0);
+    assert.ok(/make flash APP=tcp-echo needs BOARD=<esp32\|t-a7670\|pico\|linux>/.test(r.stderr), r.stderr);
+    assert.ok(!/for \?|<board>/.test(r.stdout + r.stderr), r.stdout + r.stderr);
+  });
+
   it("make flash rejects an unknown app by name before anything else", () => {
     const r = spawnSync("make", ["-s", "flash", "BOARD=esp32", "APP=nope", "PORT=/dev/null"], { cwd: ROOT, encoding: "utf8" });
     assert.notStrictEqual(r.status, 0);
@@ -70,7 +77,7 @@ describe("board tooling", function () {
       assert.ok(fakes.printed.some((l) => l === "echo-check passed: 8192 bytes sent and echoed byte for byte"), fakes.printed.join("\n"));
       const setup = fakes.serialCalls["Serial2"].find((c) => c.method === "setup");
       assert.ok(setup && setup.args[0] === 115200, "the app set up the board's modem serial port");
-      assert.strictEqual(vm.runInContext("typeof modem.diagnose", fakes.context), "function", "the REPL reaches the modem as a global");
+      assert.strictEqual(vm.runInContext("typeof modem.status", fakes.context), "function", "the REPL reaches the modem as a global");
     } finally {
       sim.close();
       echo.close();

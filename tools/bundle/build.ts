@@ -3,6 +3,7 @@ import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
 import { checkDeviceSource, Finding } from "../check-device/check";
+import { manglePattern } from "./mangle";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -24,6 +25,7 @@ export const LIBRARY: LibraryBundle[] = [
   { name: "a76xx-server", entry: "hal/espruino/part-server.ts", global: "A76XX_SERVER", part: true },
   { name: "a76xx-transparent", entry: "hal/espruino/part-transparent.ts", global: "A76XX_TRANSPARENT", part: true },
   { name: "a76xx-tools", entry: "hal/espruino/part-tools.ts", global: "A76XX_TOOLS", part: true },
+  { name: "a76xx-net", entry: "hal/espruino/part-net.ts", global: "A76XX_NET", part: true },
 ];
 
 /**
@@ -50,6 +52,9 @@ export const DEVICE_BUILD: esbuild.BuildOptions = {
   // The espruino CLI's upload mangles non-ASCII bytes: every bundle is pure ASCII.
   charset: "ascii",
   logLevel: "warning",
+  // The library's own modules (Storage modules on the board) and the interpreter's built-in ones are
+  // require()d at run time, never inlined.
+  external: ["a76xx", "a76xx-*", "NetworkJS", "Storage", "net", "http", "dgram"],
 };
 
 /** Fails the build when a part imports runtime code from outside PART_MAY_CARRY. */
@@ -80,11 +85,55 @@ function wrap(global: string): { banner: string; footer: string } {
   };
 }
 
+/**
+ * One renaming for every device bundle of this process: the core and its parts must agree on the
+ * short names of the internal members they share (a part calls the core's engine and table).
+ */
+const MANGLE_CACHE: Record<string, string | false> = {};
+
+/**
+ * esbuild options that shorten internal member names (see mangle.ts); none when `minify` is off.
+ * `keep`: property names some code in the bundle uses by name that the library's own analysis
+ * cannot see (an app's arguments, its own objects): never shortened in this build.
+ */
+export function mangleOptions(minify: boolean, keep?: string[]): esbuild.BuildOptions {
+  if (!minify) return {};
+  const o: esbuild.BuildOptions = { mangleProps: manglePattern(), mangleCache: MANGLE_CACHE };
+  if (keep && keep.length) o.reserveProps = new RegExp("^(" + keep.join("|") + ")$");
+  return o;
+}
+
+/**
+ * Every identifier-like word of `files` (and of the files they import relatively), a generous
+ * superset of the property names their code uses: an app is user code, compiled in the same
+ * bundle as the library, and none of its names may be shortened.
+ */
+export function wordsOf(files: string[]): string[] {
+  const words: { [w: string]: boolean } = {};
+  const seen: { [f: string]: boolean } = {};
+  const visit = (file: string): void => {
+    if (seen[file] || !fs.existsSync(file)) return;
+    seen[file] = true;
+    const text = fs.readFileSync(file, "utf8");
+    const ids = text.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) || [];
+    for (const w of ids) words[w] = true;
+    const re = /from\s+["'](\.{1,2}\/[^"']+)["']/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text))) {
+      const base = path.resolve(path.dirname(file), m[1]);
+      for (const ext of ["", ".ts", ".js", "/index.ts"]) visit(base + ext);
+    }
+  };
+  for (const f of files) visit(f);
+  return Object.keys(words).sort();
+}
+
 /** Bundle library `lib` to `outfile` (minified unless `minify` is false) and run the device check on it. */
 export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify: boolean): Promise<BundleResult> {
   const w = wrap(lib.global);
   const result = await esbuild.build({
     ...DEVICE_BUILD,
+    ...mangleOptions(minify),
     entryPoints: [path.join(ROOT, lib.entry)],
     outfile,
     minify,
@@ -93,6 +142,7 @@ export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify:
     footer: { js: w.footer },
     plugins: lib.part ? [partGuard(lib.name)] : [],
   });
+  if (result.mangleCache) Object.assign(MANGLE_CACHE, result.mangleCache);
   const code = fs.readFileSync(outfile, "utf8");
   const out = result.metafile.outputs[path.relative(process.cwd(), outfile)] || result.metafile.outputs[Object.keys(result.metafile.outputs)[0]];
   return { outfile, bytes: out.bytes, metafile: result.metafile, findings: checkDeviceSource(code) };
@@ -104,9 +154,16 @@ export async function bundle(entry: string, outfile: string, minify: boolean): P
   return bundleLibrary(lib, outfile, minify);
 }
 
-/** Build every library bundle into dist/ (`<name>.js`); returns them in LIBRARY order. */
+/**
+ * Build every library bundle into dist/ (`<name>.js`); returns them in LIBRARY order. Built twice
+ * when minified: the second pass uses the renaming the first pass completed, so every bundle
+ * shares one mapping.
+ */
 export async function bundleAll(minify: boolean): Promise<BundleResult[]> {
-  const out: BundleResult[] = [];
-  for (const lib of LIBRARY) out.push(await bundleLibrary(lib, path.join(ROOT, "dist", lib.name + ".js"), minify));
+  let out: BundleResult[] = [];
+  for (let pass = minify ? 0 : 1; pass < 2; pass++) {
+    out = [];
+    for (const lib of LIBRARY) out.push(await bundleLibrary(lib, path.join(ROOT, "dist", lib.name + ".js"), minify));
+  }
   return out;
 }

@@ -263,13 +263,20 @@ export const FAULT_NAMES: { [name: string]: string } = {
   "dns-corrupt": "dns-corrupt[:control|bit|<address>] — the next AT+CDNSGIP address is damaged",
 };
 
-/** The console's `help` (and `cli.ts --list-faults`): every fault name with what it does, then the other console words. */
-export function faultHelp(): string {
-  let out = "faults (name[:arg][@ms], several separated by commas; a comma inside an argument is \\,):\n";
-  for (const k of Object.keys(FAULT_NAMES)) out += "  " + k.padEnd(18) + FAULT_NAMES[k] + "\n";
-  out += "  " + "state".padEnd(18) + "links and counters\n";
-  out += "  " + "help".padEnd(18) + "this list\n";
-  return out;
+/**
+ * The help of the simulator's console: one line per fault, its form (with arguments) in a column as
+ * wide as the longest form, two spaces, then what it does; then the console's own commands.
+ */
+export function faultHelp(): string[] {
+  const rows: Array<[string, string]> = Object.keys(FAULT_NAMES).map((name) => {
+    const text = FAULT_NAMES[name];
+    // Entries with arguments read "<name>:<args> — what it does".
+    const dash = text.indexOf(" — ");
+    return text.indexOf(name) === 0 && dash > 0 ? [text.slice(0, dash), text.slice(dash + 3)] : [name, text];
+  });
+  rows.push(["state", "links, servers and counters"], ["help", "this list"]);
+  const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
+  return rows.map((r) => "  " + r[0].padEnd(width) + "  " + r[1]);
 }
 
 /** Parse "reboot@30000,sim-busy,netopen-fail:2" into items (`\,` is a comma inside an item); throws on unknown names. */

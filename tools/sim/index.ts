@@ -1,6 +1,6 @@
 // Public entry of the A76XX simulator (host only, never shipped): the simulated module, its faults, the pump and the test peers.
 //
-// The behaviour reproduced is ../shared/docs/a76xx-tcpip.md, every section, byte for byte; links
+// The behaviour reproduced is docs/protocol.md, every section, byte for byte; links
 // are real TCP/UDP sockets on this machine; every modem timing runs on the Clock given (a
 // VirtualClock in tests: deterministic; a SystemClock behind the pseudo-terminal of cli.ts).
 //
@@ -14,7 +14,8 @@
 // (2), pwrkeyPressMs (50: shortest press that powers on), pwrkeyOffMs (2500: press that powers off;
 // field-quirks: any press ≥ pwrkeyPressMs turns a running module off), startPoweredOn (false),
 // echo (true), rxBufferBytes (16384 per link), dns ({name: ip}; localhost built in), portMap
-// ({modulePort: hostPort}, 0 = any free port; for SERVERSTART and UDP local ports), bindAddress
+// ({modulePort: hostPort}, 0 = any free port; for SERVERSTART and UDP local ports), hostPorts ("free":
+// a port portMap does not name is bound on any free host port, the default; "same": on its own number), bindAddress
 // ("127.0.0.1"), ipAddress ("10.148.0.17"), csq ([23, 99]), netopenMs (100), guardMs (1000), seed,
 // eventGapMs (20: quiet time between the CLOSED that ends data mode and the URC that follows it).
 //

@@ -68,6 +68,12 @@ export interface SimOptions {
   dns?: { [name: string]: string };
   /** Module port → port on this machine, for AT+SERVERSTART and UDP local ports (0 = any free port). */
   portMap?: { [port: number]: number };
+  /**
+   * Where a module port that portMap does not name is bound on this machine: "free" (default) any free
+   * port, read back with serverPort(i) / link(i).hostLocalPort, so no test depends on a fixed host port;
+   * "same" the module's own port number (the command line's default: a person connects to it by number).
+   */
+  hostPorts?: "free" | "same";
   /** Address servers and UDP sockets bind to. Default "127.0.0.1". */
   bindAddress?: string;
   /** The module's own address (AT+IPADDR). Default "10.148.0.17". */
@@ -98,6 +104,7 @@ export interface ResolvedOptions {
   rxBufferBytes: number;
   dns: { [name: string]: string };
   portMap: { [port: number]: number };
+  hostPorts: "free" | "same";
   bindAddress: string;
   ipAddress: string;
   csq: [number, number];
@@ -251,6 +258,7 @@ export class A76xxSim {
       rxBufferBytes: o.rxBufferBytes || 16384,
       dns: o.dns || {},
       portMap: o.portMap || {},
+      hostPorts: o.hostPorts === "same" ? "same" : "free",
       bindAddress: o.bindAddress || "127.0.0.1",
       ipAddress: o.ipAddress || "10.148.0.17",
       csq: o.csq || [23, 99],
@@ -639,7 +647,8 @@ export class A76xxSim {
 
   private hostPortFor(port: number): number {
     const m = this.opts.portMap[port];
-    return m !== undefined ? m : port;
+    if (m !== undefined) return m;
+    return this.opts.hostPorts === "same" ? port : 0;
   }
 
   // =================================================================== UART input and command execution

@@ -1,0 +1,51 @@
+// Tests that the suite runs with the project's well-known host ports taken by another process, so no test passes by binding one.
+import * as assert from "assert";
+import * as dgram from "dgram";
+import * as net from "net";
+import { HOLDER_ENV, holdPorts, WELL_KNOWN_PORTS } from "../../tools/test/ports";
+
+function tcpBind(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", (e: NodeJS.ErrnoException) => resolve(e.code || String(e)));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve("bound")));
+  });
+}
+
+function udpBind(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const u = dgram.createSocket("udp4");
+    u.once("error", (e: NodeJS.ErrnoException) => {
+      u.close();
+      resolve(e.code || String(e));
+    });
+    u.bind(port, "127.0.0.1", () => u.close(() => resolve("bound")));
+  });
+}
+
+describe("no test depends on a fixed host port", () => {
+  it("while the suite runs, another process holds every well-known port of the project, TCP and UDP", async () => {
+    const pid = Number(process.env[HOLDER_ENV]);
+    assert.ok(pid > 0, `${HOLDER_ENV} is not set: run the tests through make test, make test-only or mocha (.mocharc.json), which hold the ports`);
+    assert.notStrictEqual(pid, process.pid);
+    process.kill(pid, 0); // throws when the holder is gone
+    for (const port of WELL_KNOWN_PORTS) {
+      assert.strictEqual(await tcpBind(port), "EADDRINUSE", `TCP ${port} on 127.0.0.1`);
+      assert.strictEqual(await udpBind(port), "EADDRINUSE", `UDP ${port} on 127.0.0.1`);
+    }
+  });
+
+  it("the holder releases its ports when stopped", async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const h = await holdPorts([free]);
+    assert.strictEqual(await tcpBind(free), "EADDRINUSE");
+    await h.stop();
+    assert.strictEqual(await tcpBind(free), "bound");
+  });
+});
