@@ -26,6 +26,8 @@ function world(options: object, simOptions: object, boardId?: string): World {
   sim.attach(hal.wire.modem, { pwrkey: hal.pwrkey, dtr: hal.dtr, reset: hal.reset }, { toHost: hal.wire.toHost });
   closers.push(() => sim.close());
   const board = findBoard(boardId || "esp32") as BoardDef;
+  // As on a board: a STATUS input exists only where the board wires one (the Espruino HAL does the same).
+  if (!board.status) delete (hal as { status?: unknown }).status;
   const modem = createModem(hal, board, Object.assign({ apn: "internet", healthCheckMs: 0, parts: [tools] }, options)) as ToolsModem;
   return { hal, sim, modem, printed };
 }

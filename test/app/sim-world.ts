@@ -59,6 +59,8 @@ export interface BootOptions {
 export async function boot(o: BootOptions, closers: Array<() => unknown>): Promise<World> {
   const baud = o.baud || 921600;
   const hal = createTestHal({ baud, toHostChunk: o.chunk || 512, toModemChunk: o.chunk || 512 });
+  // The board wires no STATUS pin: the HAL has none (as the Espruino HAL for such a board).
+  delete (hal as { status?: unknown }).status;
   const sim = new A76xxSim(Object.assign({ clock: hal.clock, startPoweredOn: true, commandLatencyMs: 1, portMap: MAPPED }, o.sim || {}));
   sim.attach(hal.wire.modem, { pwrkey: hal.pwrkey, dtr: hal.dtr, reset: hal.reset }, { toHost: hal.wire.toHost });
   const modem = createModem(hal, simBoard(baud, o.links), Object.assign({ apn: "internet", dataMode: o.mode, healthCheckMs: 0, parts: allParts }, o.opts || {}));

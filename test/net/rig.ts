@@ -55,6 +55,8 @@ export function makeRig(o?: RigOptions): Rig {
   const opts = o || {};
   const mode = opts.mode || "buffer";
   const hal = createTestHal({ baud: BAUD, toHostChunk: opts.chunk || 256, toModemChunk: 256 });
+  // The test board wires no STATUS pin: the HAL has none (as the Espruino HAL for such a board).
+  delete (hal as { status?: unknown }).status;
   const fake = new FakeA76xx(hal, mode);
   const modem = createModem(
     hal,
