@@ -92,6 +92,22 @@ describe("net: transparent mode", () => {
     assert.ok(!rig.engine.borrowed());
   });
 
+  it("end() while the driver is out of data mode for a command: back in data mode with ATO, escape again, AT+CIPCLOSE=0 to the module, never to the peer", () => {
+    const rig = makeRig({ mode: "transparent" });
+    const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
+    rig.run(2000);
+    let csq = "";
+    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    assert.ok(rig.until(() => csq !== "", 5000));
+    sock.end(); // ATO is queued: the module goes back to data mode before the close can be sent
+    assert.ok(rig.until(() => r.closes.length > 0, 10000), r.log.join());
+    assert.deepStrictEqual(r.log, ["connect", "close local"]);
+    assert.strictEqual(rig.fake.links[0].sent, "", "no command reached the peer");
+    assert.ok(rig.fake.commands.indexOf("AT+CIPCLOSE=0") > rig.fake.commands.lastIndexOf("ATO"));
+    assert.strictEqual(rig.fake.dataMode, false);
+    assert.ok(!rig.engine.borrowed());
+  });
+
   it("CLOSED from the module in data mode ends the socket with reason remote after its last data, and the link opens again", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
