@@ -339,9 +339,13 @@ class Transparent implements Borrower, RawPath {
     const self = this;
     const gen = s.gen;
     const ok = c.engine.submit({ request: "ATO", timeout: 5000, connect: true }, function (r: AtResult) {
-      if (s.gen !== gen || s.state !== S_OPEN) return;
-      if (r.error) return c.table.fail(s, sockErr("lost", "ATO failed: " + r.error.text));
-      self.take(s);
+      if (r.error) {
+        if (s.gen === gen && s.state === S_OPEN) c.table.fail(s, sockErr("lost", "ATO failed: " + r.error.text));
+        return;
+      }
+      // The module is in data mode again: take the line whatever became of the socket meanwhile (a
+      // closing one escapes at once so its AT+CIPCLOSE can go; a gone one leaves at once too).
+      self.take(s.gen === gen ? s : undefined);
     });
     if (!ok) c.table.fail(s, sockErr("lost", "ATO refused: the AT queue is full"));
   }
