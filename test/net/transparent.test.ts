@@ -219,6 +219,26 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     assert.ok(rig.engine.borrowed());
   });
 
+  it("a peer's OK still on the wire when the module's guard ends (a backlogged line) is data; only the OK followed by quiet answers the escape", () => {
+    const rig = makeRig({ mode: "transparent", chunk: 1 });
+    const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
+    rig.run(2000);
+    let csq = "";
+    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    assert.ok(rig.until(() => rig.hal.wire.hostLog.some((w) => w.data === "+++"), 3000));
+    const plusAt = (rig.hal.wire.hostLog.find((w) => w.data === "+++") as { t: number }).t;
+    rig.run(plusAt + 995 - rig.hal.clock.now());
+    // 2 kB forwarded just before the module escapes: its "\r\nOK\r\n" reaches us after the guard, the rest after it.
+    const burst = "A".repeat(1000) + "\r\nOK\r\n" + "B".repeat(1000);
+    rig.fake.peerSend(0, burst);
+    rig.run(5000);
+    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(r.data, burst);
+    assert.strictEqual(rig.fake.links[0].sent, "", "no command went to the peer");
+    assert.strictEqual(sock.state, "open");
+    assert.ok(rig.engine.borrowed() && rig.fake.dataMode, "both back in data mode");
+  });
+
   it("the peer's OK while we wait to escape is data, never the escape's answer", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
