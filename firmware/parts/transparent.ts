@@ -240,7 +240,15 @@ class Transparent implements Borrower, RawPath {
       });
       return;
     }
-    if (okToo && this.held.indexOf("\r\nOK\r\n") >= 0 && this.held.substr(this.held.length - 6) === "\r\nOK\r\n") return this.escaped();
+    if (okToo && this.held.indexOf("\r\nOK\r\n") >= 0 && this.held.substr(this.held.length - 6) === "\r\nOK\r\n") {
+      // The module's OK is the last thing it sends (it holds the peer's data from then on); a
+      // peer's OK forwarded before the escape may still be on the line, followed by more bytes.
+      // So the OK answers only once the line stays quiet after it.
+      this.hold = c.sched.after(c.opts.holdBackMs, function () {
+        self.escaped();
+      });
+      return;
+    }
     if (this.mode === DATA || this.mode === SUSPECT) {
       this.mode = SUSPECT;
       this.wait(c.opts.quietMs, function () {
