@@ -108,6 +108,24 @@ describe("net: transparent mode", () => {
     assert.ok(!rig.engine.borrowed());
   });
 
+  it("the peer closing while the driver is out of data mode for a command: close(remote), no error, no ATO into a closed link", () => {
+    const rig = makeRig({ mode: "transparent" });
+    const { r } = connectTcp(rig, "10.1.1.1", 7000);
+    rig.run(2000);
+    let csq = "";
+    rig.fake.latencyMs = 300; // a slow answer: the driver is in command mode for a while
+    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    assert.ok(rig.until(() => rig.fake.commands[rig.fake.commands.length - 1] === "AT+CSQ", 5000));
+    rig.fake.remoteClose(0); // CLOSED, in command mode
+    assert.ok(rig.until(() => r.closes.length > 0, 10000), r.log.join());
+    assert.deepStrictEqual(r.log, ["connect", "close remote"]);
+    rig.run(2000);
+    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.deepStrictEqual(r.log, ["connect", "close remote"]);
+    assert.ok(!rig.engine.borrowed());
+    assert.deepStrictEqual(rig.events, ["online 10.0.0.2"]);
+  });
+
   it("CLOSED from the module in data mode ends the socket with reason remote after its last data, and the link opens again", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
