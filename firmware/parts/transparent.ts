@@ -152,6 +152,11 @@ class Transparent implements Borrower, RawPath {
       const s = ctx.table.slotOf(0);
       self.take(s && s.state === S_OPEN && s.owner ? s : undefined);
     });
+    ctx.engine.onUrc("CLOSED", function () {
+      // The peer closed the link while we were out of data mode (commands before ATO): ATO would fail.
+      const s = self.live();
+      if (s && self.mode === OFF) ctx.table.finish(s, "remote");
+    });
   }
 
   /** Data mode has begun for `s` (undefined: a client we refused; leave at once). */
