@@ -33,7 +33,7 @@ const WHY: CloseReason[] = ["remote", "remote", "network", "reboot", "reboot", "
  * The module's answers to our bytes that reached it after it left data mode (they ran as a command
  * line): they may follow its markers in a run, never start one.
  */
-const ANSWERS = ["ERROR", "+IP ERROR: ", "+CME ERROR: "];
+const ANSWERS = ["OK", "ERROR", "+IP ERROR: ", "+CME ERROR: "];
 
 /** `tok` is one of the module's error answers (whole), or could become one (`part`). */
 function isAnswer(tok: string, part: boolean): boolean {
