@@ -379,6 +379,8 @@ export class Table {
     // In data mode the AT+CIPCLOSE waits for the line: the raw path leaves data mode first.
     if (s.raw) s.raw.kick();
     this.kick();
+    // A link in data mode: its part leaves data mode so that AT+CIPCLOSE can go.
+    if (s.raw) s.raw.kick();
   }
 
   /** The link is closed (or never will be open): the owner's close event, once. */
@@ -428,7 +430,12 @@ export class Table {
   private pump(): void {
     if (this.busy || !this.online || this.engine.borrowed()) return;
     if (this.reconcileWanted && this.sendReconcile()) return;
-    for (let n = 0; n < LINKS; n++) if (this.orphan[n] && !this.slotOf(n)) return this.closeOrphan(n);
+    for (let n = 0; n < LINKS; n++) {
+      if (!this.orphan[n]) continue;
+      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
+      const o = this.slotOf(n);
+      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) return this.closeOrphan(n);
+    }
     const k = this.slots.length * 2;
     for (let j = 0; j < k; j++) {
       let i = this.cursor + j;

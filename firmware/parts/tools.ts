@@ -214,16 +214,24 @@ function passthrough(c: PartContext, escape: string | undefined, print: Print, d
     },
   };
   print("passthrough to the modem; type Ctrl+] (0x1D) to return");
-  e.borrow(b);
-  port.take(function (chunk: string) {
-    const i = chunk.indexOf(esc);
-    if (i < 0) return e.lineWrite(chunk);
-    if (i > 0) e.lineWrite(chunk.substr(0, i));
-    port.release();
-    e.giveBack(true);
-    print("passthrough ended");
-    if (done) done();
-  });
+  const start = function (): void {
+    // A command of the driver's in flight keeps its answer: lend the line once it is done.
+    if (e.busy()) {
+      c.sched.after(20, start);
+      return;
+    }
+    e.borrow(b);
+    port.take(function (chunk: string) {
+      const i = chunk.indexOf(esc);
+      if (i < 0) return e.lineWrite(chunk);
+      if (i > 0) e.lineWrite(chunk.substr(0, i));
+      port.release();
+      e.giveBack(true);
+      print("passthrough ended");
+      if (done) done();
+    });
+  };
+  start();
 }
 
 function printStatus(m: Modem, print: Print): void {

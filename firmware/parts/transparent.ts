@@ -29,12 +29,26 @@ import type { RawPath, Slot } from "../net/slot";
 /** The module's lines that end data mode, and the close reason each means. */
 const MARKS = ["CLOSED", "NO CARRIER", "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY", "RDY", "+CPIN: READY", "SMS DONE", "PB DONE", "*ATREADY: 1"];
 const WHY: CloseReason[] = ["remote", "remote", "network", "reboot", "reboot", "reboot", "reboot", "reboot"];
+/**
+ * The module's answers to our bytes that reached it after it left data mode (they ran as a command
+ * line): they may follow its markers in a run, never start one.
+ */
+const ANSWERS = ["OK", "ERROR", "+IP ERROR: ", "+CME ERROR: "];
+
+/** `tok` is one of the module's error answers (whole), or could become one (`part`). */
+function isAnswer(tok: string, part: boolean): boolean {
+  for (let k = 0; k < ANSWERS.length; k++) {
+    const a = ANSWERS[k];
+    if (part ? a.substr(0, tok.length) === tok || tok.substr(0, a.length) === a : tok === a || (a.charAt(a.length - 1) === " " && tok.substr(0, a.length) === a)) return true;
+  }
+  return false;
+}
 /** Longest run of module lines looked for at the end of the data, bytes. */
 const MAX_RUN = 160;
+/** The module's own guard after `+++` (section 5: it answers OK once that much silence followed), ms. */
+const MODULE_GUARD_MS = 1000;
 /** Time for the module's OK after the trailing guard, ms. */
 const ANSWER_MS = 1000;
-/** The module answers `+++` after ITS guard, at least 1 s (the protocol's minimum); earlier bytes are data. */
-const MODULE_GUARD_MS = 1000;
 /** Spacing that keeps lone '+' bytes from forming "+++" (the module wants them ≤ 900 ms apart). */
 const PLUS_SPACING_MS = 950;
 
@@ -47,8 +61,12 @@ const GUARD = 3;
 /** `+++` (or DTR) sent; waiting for OK. */
 const ESCAPED = 4;
 
-/** 0: `s` from `p` is no run of module lines; 1: it may become one (incomplete); 2: complete lines, at least one a marker. */
-function runAt(s: string, p: number, okToo: boolean): number {
+/**
+ * 0: `s` from `p` is no run of module lines; 1: it may become one (incomplete); 2: complete lines,
+ * at least one a marker. `echoToo` (our `+++` is out): a `+++` may also be in the run — a module
+ * that left data mode with echo on (a rebooted one) echoes our escape after its banner.
+ */
+function runAt(s: string, p: number, okToo: boolean, echoToo: boolean): number {
   let i = p;
   let seen = false;
   if (s.charCodeAt(i) !== 13) return 0;
@@ -59,9 +77,19 @@ function runAt(s: string, p: number, okToo: boolean): number {
     const e = s.indexOf("\r\n", i);
     const tok = e < 0 ? s.substr(i) : s.substring(i, e);
     if (e < 0) {
+      // A line whose CR came without its LF yet (the UART cut between them): it may still complete.
+      const t = tok.charCodeAt(tok.length - 1) === 13 ? tok.substr(0, tok.length - 1) : "";
+      if (t && (MARKS.indexOf(t) >= 0 || (okToo && t === "OK") || (echoToo && t === "+++") || (seen && isAnswer(t, false)))) return 1;
+      if (echoToo && tok === "+++") return seen ? 2 : 1;
+      if (echoToo && "+++".substr(0, tok.length) === tok) return 1;
       if (okToo && "OK".substr(0, tok.length) === tok) return 1;
+      if (seen && isAnswer(tok, true)) return 1;
       for (let k = 0; k < MARKS.length; k++) if (MARKS[k].substr(0, tok.length) === tok) return 1;
       return 0;
+    }
+    if ((echoToo && tok === "+++") || (seen && isAnswer(tok, false))) {
+      i = e;
+      continue;
     }
     if (!(okToo && tok === "OK") && MARKS.indexOf(tok) < 0) return 0;
     seen = true;
@@ -69,11 +97,19 @@ function runAt(s: string, p: number, okToo: boolean): number {
   }
 }
 
-/** The worst reason among the marker lines in `run` ("" when only OK). */
+/**
+ * The reason of the last marker line in `run` ("" when none): the module's own lines come after
+ * whatever payload the run began with, so the last one is the module's.
+ */
 function reasonOf(run: string): CloseReason | "" {
   let r: CloseReason | "" = "";
+  let at = -1;
   for (let k = 0; k < MARKS.length; k++) {
-    if (run.indexOf("\r\n" + MARKS[k] + "\r\n") >= 0 && (r === "" || r === "remote")) r = WHY[k];
+    const i = run.lastIndexOf("\r\n" + MARKS[k] + "\r\n");
+    if (i > at) {
+      at = i;
+      r = WHY[k];
+    }
   }
   return r;
 }
@@ -86,7 +122,10 @@ class Transparent implements Borrower, RawPath {
   private held = "";
   private heldRun = false;
   private timer: Timer | undefined = undefined;
+  /** Hold-back of an incomplete run (its own timer: the escape's timer must survive received bytes). */
+  private hold: Timer | undefined = undefined;
   private idle: Timer | undefined = undefined;
+  private pace: Timer | undefined = undefined;
   private lastRx = 0;
   private escAt = 0;
   /** Why we escape: 0 commands wait, 1 verify held module lines, 2 liveness probe. */
@@ -113,6 +152,11 @@ class Transparent implements Borrower, RawPath {
       const s = ctx.table.slotOf(0);
       self.take(s && s.state === S_OPEN && s.owner ? s : undefined);
     });
+    ctx.engine.onUrc("CLOSED", function () {
+      // The peer closed the link while we were out of data mode (commands before ATO): ATO would fail.
+      const s = self.live();
+      if (s && self.mode === OFF) ctx.table.finish(s, "remote");
+    });
   }
 
   /** Data mode has begun for `s` (undefined: a client we refused; leave at once). */
@@ -123,12 +167,13 @@ class Transparent implements Borrower, RawPath {
     this.mode = DATA;
     this.held = "";
     this.heldRun = false;
+    c.sched.cancel(this.hold);
     this.plusRun = -1;
     this.lastRx = c.sched.now();
     if (s) s.raw = this;
     c.engine.borrow(this);
     if (!s) return this.escape(0);
-    this.armIdle();
+    this.armIdle(c.opts.idleProbeMs);
     this.kick();
   }
 
@@ -145,19 +190,22 @@ class Transparent implements Borrower, RawPath {
     });
   }
 
-  private armIdle(): void {
+  /** Probe once the line has been quiet for idleProbeMs: check again in `delay` ms. */
+  private armIdle(delay: number): void {
     const c = this.c;
     const ms = c.opts.idleProbeMs;
     c.sched.cancel(this.idle);
     this.idle = undefined;
     if (!ms) return;
     const self = this;
-    this.idle = c.sched.after(ms, function () {
+    this.idle = c.sched.after(delay, function () {
       self.idle = undefined;
-      if (self.mode !== DATA) return;
+      if (self.mode === OFF) return; // command mode: take() arms it again
       const quiet = c.sched.now() - self.lastRx;
-      if (quiet >= ms) self.escape(2);
-      else self.armIdle();
+      if (self.mode === DATA && quiet >= ms) return self.escape(2);
+      // Check again when the line will have been quiet long enough (or when held lines are settled).
+      const wait = self.mode === DATA ? ms - quiet : ms;
+      self.armIdle(wait > 1 ? wait : 1);
     });
   }
 
@@ -168,14 +216,16 @@ class Transparent implements Borrower, RawPath {
     this.lastRx = c.sched.now();
     const s = this.held + bytes;
     this.held = "";
-    // The answer deadline of an escape stands whatever arrives; the hold-back and quiet waits restart.
-    if (this.mode !== ESCAPED && this.mode !== GUARD) c.sched.cancel(this.timer);
-    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS - 100);
+    c.sched.cancel(this.hold);
+    // Bytes restart the quiet wait of held lines; they must not stop an escape under way (GUARD, ESCAPED).
+    if (this.mode === DATA || this.mode === SUSPECT) c.sched.cancel(this.timer);
+    // No tolerance before the module's guard: it is still in data mode then and forwards the peer's bytes.
+    const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS);
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
     let kind = 0;
     while (p >= 0) {
-      kind = runAt(s, p, okToo);
+      kind = runAt(s, p, okToo, this.mode === ESCAPED && !this.dtr);
       if (kind) break;
       p = s.indexOf("\r", p + 1);
     }
@@ -190,12 +240,20 @@ class Transparent implements Borrower, RawPath {
     const self = this;
     if (kind === 1) {
       // Incomplete: more of the module's line is on its way, or it was payload after all.
-      if (this.mode === ESCAPED || this.mode === GUARD) return;
-      return this.wait(c.opts.holdBackMs, function () {
+      this.hold = c.sched.after(c.opts.holdBackMs, function () {
         self.flushHeld();
       });
+      return;
     }
-    if (okToo && this.held.indexOf("\r\nOK\r\n") >= 0 && this.held.substr(this.held.length - 6) === "\r\nOK\r\n") return this.escaped();
+    if (okToo && this.held.indexOf("\r\nOK\r\n") >= 0 && this.held.substr(this.held.length - 6) === "\r\nOK\r\n") {
+      // The module's OK is the last thing it sends (it holds the peer's data from then on); a
+      // peer's OK forwarded before the escape may still be on the line, followed by more bytes.
+      // So the OK answers only once the line stays quiet after it.
+      this.hold = c.sched.after(c.opts.holdBackMs, function () {
+        self.escaped();
+      });
+      return;
+    }
     if (this.mode === DATA || this.mode === SUSPECT) {
       this.mode = SUSPECT;
       this.wait(c.opts.quietMs, function () {
@@ -277,6 +335,7 @@ class Transparent implements Borrower, RawPath {
   private escaped(): void {
     const c = this.c;
     c.sched.cancel(this.timer);
+    c.sched.cancel(this.hold);
     const run = this.held;
     this.held = "";
     if (this.dtr) (c.hal.dtr as { write(a: boolean): void }).write(true);
@@ -284,6 +343,7 @@ class Transparent implements Borrower, RawPath {
     if (this.heldRun) this.deliver(run.substr(0, run.length - 6));
     this.mode = OFF;
     c.engine.giveBack(false);
+    // The table's work (AT+CIPCLOSE of a closing socket) waited for the line.
     c.table.kick();
     const s = this.live();
     if (!s) return;
@@ -292,9 +352,13 @@ class Transparent implements Borrower, RawPath {
     const self = this;
     const gen = s.gen;
     const ok = c.engine.submit({ request: "ATO", timeout: 5000, connect: true }, function (r: AtResult) {
-      if (s.gen !== gen || s.state !== S_OPEN) return;
-      if (r.error) return c.table.fail(s, sockErr("lost", "ATO failed: " + r.error.text));
-      self.take(s);
+      if (r.error) {
+        if (s.gen === gen && s.state === S_OPEN) c.table.fail(s, sockErr("lost", "ATO failed: " + r.error.text));
+        return;
+      }
+      // The module is in data mode again: take the line whatever became of the socket meanwhile (a
+      // closing one escapes at once so its AT+CIPCLOSE can go; a gone one leaves at once too).
+      self.take(s.gen === gen ? s : undefined);
     });
     if (!ok) c.table.fail(s, sockErr("lost", "ATO refused: the AT queue is full"));
   }
@@ -303,6 +367,7 @@ class Transparent implements Borrower, RawPath {
   private noAnswer(): void {
     const c = this.c;
     if (this.mode !== ESCAPED) return;
+    c.sched.cancel(this.hold);
     if (this.dtr) (c.hal.dtr as { write(a: boolean): void }).write(true);
     const run = this.heldRun ? this.held : "";
     this.held = "";
@@ -341,6 +406,20 @@ class Transparent implements Borrower, RawPath {
     if (!s.tx.count()) return;
     const now = c.sched.now();
     if (now < this.plusWait) return;
+    // Paced by the wire: the next chunk goes when what was written has almost left it. Otherwise
+    // the UART buffers without bound (drain would mean nothing) and an escape waits for all of it.
+    const ahead = c.engine.wireIdleAt() - now;
+    const lead = (c.opts.sendChunkBytes * 10000) / c.table.hooks.baud();
+    if (ahead - lead >= 1) {
+      if (!this.pace) {
+        const self = this;
+        this.pace = c.sched.after(ahead - lead, function () {
+          self.pace = undefined;
+          self.kick();
+        });
+      }
+      return;
+    }
     let chunk = s.tx.peek(c.opts.sendChunkBytes);
     if (now - c.engine.wireIdleAt() >= 900) this.plusRun = 0; // a silence: a new run of '+' could start an escape
     if (this.plusRun >= 0) {
