@@ -16,6 +16,7 @@ import type { ControlLineMap } from "../../hal/serialport/index";
 import { checkSerialPath } from "../../hal/serialport/diagnose";
 import { AppRef, LIBRARY_FILE, LIBRARY_IMPORT, listApps, modemOptionsFromEnv, PARTS_FILE, parsePairs, resolveApp } from "../bundle/apps";
 import { explainLink } from "./explain";
+import { reportModem } from "./report";
 
 /** Seconds without a byte from the port before the runner says so (the firmware keeps trying meanwhile). */
 const SILENCE_S = 5;
@@ -141,8 +142,9 @@ async function main(): Promise<void> {
   });
   modem.on("state", (s: string) => {
     if (s === "failed" && !explainedFailure) explainedFailure = explain(false);
-    console.log(`a76xx-host: modem ${s}`);
   });
+  // Each state change, and progress during long waits (registration may take minutes).
+  reportModem(modem, (l) => console.log(l));
 
   let ending = false;
   const end = (code: number, why: string) => {
