@@ -83,4 +83,31 @@ describe("board tooling", function () {
       echo.close();
     }
   });
+
+  it("an app bundle prints the modem's progress on the console while registration searches (the app itself prints nothing until online)", async () => {
+    const res = await bundleApp({
+      board: "esp32",
+      app: "tcp-echo",
+      modem: { apn: "internet", healthCheckMs: 0 },
+      args: { host: "127.0.0.1", port: "7", count: "1" },
+      out: path.join(ROOT, "dist/test-tcp-echo-progress-esp32.js"),
+    });
+    assert.deepStrictEqual(res.findings, []);
+    const clock = new VirtualClock();
+    const wire = new SimUart(clock, { baud: 115200, toHostChunk: 64, toModemChunk: 64 });
+    const sim = new A76xxSim({ clock, startPoweredOn: true });
+    sim.attach(wire.modem, {}, { toHost: wire.toHost });
+    sim.fault.registration("searching");
+    const fakes = createEspruinoContext(clock, { Serial2: wire });
+    try {
+      vm.runInContext(fs.readFileSync(res.outfile, "utf8"), fakes.context, { filename: "tcp-echo-progress-esp32.js" });
+      const ok = await pumpUntil(clock, () => fakes.printed.filter((l) => l.indexOf("a76xx: registering: ") === 0).length >= 2, { maxVirtualMs: 60000, maxRealMs: 30000, stepMs: 5 });
+      assert.ok(ok, fakes.printed.join("\n"));
+      const lines = fakes.printed.filter((l) => l.indexOf("a76xx: registering: ") === 0);
+      assert.ok(/^a76xx: registering: LTE searching, packet searching, 1\d s of 180 s, /.test(lines[0]), lines.join("\n"));
+      assert.ok(!fakes.printed.some((l) => l.indexOf("online as") === 0), "still registering: " + fakes.printed.join("\n"));
+    } finally {
+      sim.close();
+    }
+  });
 });

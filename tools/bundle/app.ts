@@ -1,7 +1,8 @@
 // Builds a device bundle for one board and one app (an example, or your own file by path): the library, the board's wiring and the app's main().
 //
 // The generated entry creates the Espruino HAL for the board, the modem with the given options (also
-// the global `modem`, for the REPL's bring-up helpers) and calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
+// the global `modem`, for the REPL's bring-up helpers), prints the modem's progress lines during long
+// waits (unless the app listens to them) and calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
 // every power-up, which is what re-initialises the modem after a reset (save() would restore RAM
 // but not the modem's state).
 import * as esbuild from "esbuild";
@@ -61,6 +62,8 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     "declare var modem: unknown;",
     "const m = createModem(createEspruinoHal(board), board, Object.assign({}, cfg.modem, { parts: parts }));",
     "modem = m;",
+    // Long waits on the console (registration may take minutes), unless the app prints them itself.
+    'm.on("progress", function (t: string) { if (m.listenerCount("progress") === 1) console.log("a76xx: " + t); });',
     "app.main(m, cfg.args);",
   ].join("\n");
   await esbuild.build({
