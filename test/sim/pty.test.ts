@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SystemClock } from "../../hal/host/system-clock";
+import { VirtualClock } from "../../hal/host/virtual-clock";
 import { A76xxSim } from "../../tools/sim/index";
 import { TcpPeer } from "../../tools/sim/peers";
 import { PtyBridge } from "../../tools/sim/pty";
@@ -67,6 +68,31 @@ describe("sim: pseudo-terminal", function () {
     // eslint-disable-next-line no-console
     console.log(`      measured ${rate.toFixed(1)} B/s over the PTY, nominal ${want} B/s (${(((rate - want) / want) * 100).toFixed(2)}%)`);
     assert.ok(Math.abs(rate - want) / want < 0.02, "rate " + rate);
+  });
+
+  it("paces bytes towards the module at the line rate too: 4 KB written at once reach it over their line time, never sooner", async () => {
+    const clock = new VirtualClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    const got: Array<{ n: number; at: number }> = [];
+    bridge.end.onData((chunk, at) => got.push({ n: chunk.length, at }));
+    client = new PtyClient(ptyPath);
+    const total = 4096;
+    client.write("x".repeat(total));
+    const b = bridge;
+    // socat hands the bytes over in real time; the line time passes only on the virtual clock.
+    const end = Date.now() + 10000;
+    while (b.inbound.waiting() < total && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.strictEqual(b.inbound.waiting(), total, "socat passed every byte on");
+    assert.deepStrictEqual(got, [], "nothing reaches the module before its line time");
+    const byteMs = 10000 / 115200;
+    clock.advance(total * byteMs * 0.5);
+    const half = got.reduce((a, g) => a + g.n, 0);
+    assert.ok(half <= total / 2 && half >= total / 2 - 64, "after half the line time, half the bytes: " + half);
+    clock.advance(total * byteMs * 0.5 + 1);
+    assert.strictEqual(got.reduce((a, g) => a + g.n, 0), total);
+    for (const g of got) assert.ok(g.at <= clock.now());
+    const last = got[got.length - 1].at;
+    assert.ok(Math.abs(last - total * byteMs) < 1, "the last byte arrives one line time after the first was sent: " + last);
   });
 
   it("a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it", async () => {
