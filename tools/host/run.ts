@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   if (env("TRACE") === "1") options.trace = true;
   const modem = createModem(hal, board, options);
 
+  let ending = false;
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 1000);
   const explain = (moduleSilent: boolean): boolean => {
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
   };
   // Early: the firmware may search bauds and press PWRKEY for a minute; silence is worth saying now.
   setTimeout(() => {
-    if (hal.stats().received === 0) explain(true);
+    // Not once the run is ending (Ctrl+C within the first seconds): the user has already moved on.
+    if (!ending && hal.stats().received === 0) explain(true);
   }, SILENCE_S * 1000).unref();
   let explainedFailure = false;
   modem.on("error", (e: { kind: string; text: string }) => {
@@ -146,7 +148,6 @@ async function main(): Promise<void> {
   // Each state change, and progress during long waits (registration may take minutes).
   reportModem(modem, (l) => console.log(l));
 
-  let ending = false;
   const end = (code: number, why: string) => {
     if (ending) return;
     ending = true;
