@@ -72,7 +72,7 @@ function finish(modem: Modem, shutdown: () => Promise<void>, code: number, why: 
 async function main(): Promise<void> {
   const port = env("PORT");
   if (!port) {
-    console.error("usage: make host PORT=<serial device or simulator PTY> [APP=<example or path/to/app.ts>] [BAUD=115200] [APN=…] [MODE=buffer|push|transparent] [ARGS=\"k=v …\"] [MODEM=\"option=value …\"] [PWRKEY=rts|dtr|none] [DTRLINE=dtr|rts|none]");
+    console.error("usage: make host PORT=<serial device or simulator PTY> [APP=<example or path/to/app.ts>] [BAUD=115200] [APN=…] [MODE=buffer|push|transparent] [ARGS=\"k=v …\"] [MODEM=\"option=value …\"] [PWRKEY=rts|dtr|none] [DTRLINE=dtr|rts|none] [TRACE=1]");
     console.error(`examples: ${listApps().join(", ")}`);
     process.exit(2);
   }
