@@ -95,6 +95,19 @@ describe("sim: pseudo-terminal", function () {
     assert.ok(Math.abs(last - total * byteMs) < 1, "the last byte arrives one line time after the first was sent: " + last);
   });
 
+  it("refuses a PTY path another simulator is serving, leaving that one's link alone, and replaces a stale link", async () => {
+    const clock = new SystemClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, clock });
+    const live = fs.readlinkSync(ptyPath);
+    await assert.rejects(PtyBridge.open({ path: ptyPath, baud: 115200, clock }), new RegExp(ptyPath + " is in use: it links to " + live + ", a pseudo-terminal another simulator is serving"));
+    assert.strictEqual(fs.readlinkSync(ptyPath), live, "the running simulator keeps its link");
+    await bridge.close();
+    bridge = undefined;
+    fs.symlinkSync("/dev/pts/no-such-terminal", ptyPath);
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, clock });
+    assert.ok(/^\/dev\/pts\/\d+$/.test(fs.readlinkSync(ptyPath)), "a stale link is replaced");
+  });
+
   it("a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it", async () => {
     peer = await TcpPeer.listen(); // echoes
     const clock = new SystemClock();

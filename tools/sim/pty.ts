@@ -157,13 +157,27 @@ export class PtyBridge {
     };
   }
 
-  /** Start socat and wait until the link exists. Removes a stale symlink left at `path`. */
+  /**
+   * Start socat and wait until the link exists. Removes a stale symlink left at `path` (its
+   * pseudo-terminal is gone); refuses a live one, which another simulator still serves: taking it
+   * over would leave that one running without its link.
+   */
   static async open(opts: PtyOptions): Promise<PtyBridge> {
+    let st: fs.Stats | undefined;
     try {
-      if (fs.lstatSync(opts.path).isSymbolicLink()) fs.unlinkSync(opts.path);
+      st = fs.lstatSync(opts.path);
     } catch (e) {
-      void e;
+      st = undefined;
     }
+    if (st && st.isSymbolicLink()) {
+      const target = fs.readlinkSync(opts.path);
+      if (fs.existsSync(opts.path))
+        throw new Error(
+          `${opts.path} is in use: it links to ${target}, a pseudo-terminal another simulator is serving (jobs, or ps aux | grep tools/sim, shows it); ` +
+            `stop that one first, or choose another PTY=. If none is running, remove the link: rm ${opts.path}`,
+        );
+      fs.unlinkSync(opts.path);
+    } else if (st) throw new Error(`${opts.path} exists and is not a link the simulator made; choose another PTY=`);
     const b = new PtyBridge(opts);
     let err = "";
     await new Promise<void>((resolve, reject) => {
