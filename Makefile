@@ -85,7 +85,7 @@ sim: $(STAMP) host-tools
 	$(TSNODE) tools/sim/cli.ts --pty "$(PTY)" $(if $(BAUD),--baud $(BAUD)) $(if $(LOG),--log "$(LOG)") $(if $(FAULTS),--faults "$(FAULTS)") $(if $(PROFILE),--profile "$(PROFILE)") $(if $(CONSOLE),--console)
 
 # The firmware and an example app on Node against a real serial port or the simulator's PTY:
-# make host PORT=/tmp/a76xx [APP=echo-check|path/to/app.ts] [BAUD=115200] [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr]
+# make host PORT=/tmp/a76xx [APP=echo-check|path/to/app.ts] [BAUD=115200] [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="host=… port=…"] [PWRKEY=rts] [DTRLINE=dtr] [TRACE=1]
 host: $(STAMP)
 	$(TSNODE) tools/host/run.ts
 

@@ -141,7 +141,9 @@ export function createSerialPortHal(options: SerialPortHalOptions): SerialPortHa
       void open(baud);
     },
     write(data: string): void {
-      if (fatal !== undefined) return;
+      // After shutdown (the host runner's Ctrl+C, an app's done) the firmware's timers may still
+      // write until the process exits: dropped, as by a closed UART, not a crash.
+      if (fatal !== undefined || closing) return;
       if (!port) throw new Error("a76xx: serial write before setup");
       stats.sent += data.length;
       port.write(Buffer.from(data, "latin1"));

@@ -91,6 +91,17 @@ describe("device bundle dist/a76xx.js", () => {
     assert.ok(lib.findBoard("esp32"));
   });
 
+  it("setup() refuses, at once and touching nothing, an unknown board (listing the board ids) and an unknown or invalid option (with a did-you-mean)", () => {
+    const { fakes, lib } = load(true);
+    assert.throws(() => lib.setup("nope", {}), (e: Error) => e.message === 'a76xx: unknown board "nope"; boards: esp32 t-a7670 pico linux');
+    assert.throws(() => lib.setup("esp32", { apm: "internet" }), (e: Error) => e.message === 'a76xx: option "apm" is unknown (did you mean "apn"?)');
+    assert.throws(() => lib.setup("esp32", { apn: 5 }), (e: Error) => e.message === "a76xx: option apn is 5; it must be a string");
+    assert.throws(() => lib.setup("esp32", { dataMode: "x" }), (e: Error) => e.message === 'a76xx: option dataMode is "x"; it must be one of buffer, push, transparent');
+    assert.throws(() => lib.setup("esp32", { baud: "115200" }), /a76xx: option baud is "115200"; it must be an integer/);
+    assert.deepStrictEqual(fakes.pinWrites, []);
+    assert.strictEqual(fakes.pendingTimers(), 0);
+  });
+
   it("drives the board's serial port both ways through the simulated UART", () => {
     const { fakes, lib, wire, clock } = load(true);
     const board = lib.findBoard("esp32");

@@ -80,5 +80,6 @@ describe("host runner over a real pseudo-terminal", function () {
     const r = spawnSync("make", ["-s", "host"], { cwd: ROOT, encoding: "utf8" });
     assert.notStrictEqual(r.status, 0);
     assert.ok(/usage: make host PORT=/.test(r.stderr), r.stderr);
+    assert.ok(/\[TRACE=1\]/.test(r.stderr), "the usage names TRACE=1: " + r.stderr);
   });
 });

@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SystemClock } from "../../hal/host/system-clock";
+import { VirtualClock } from "../../hal/host/virtual-clock";
 import { A76xxSim } from "../../tools/sim/index";
 import { TcpPeer } from "../../tools/sim/peers";
 import { PtyBridge } from "../../tools/sim/pty";
@@ -50,23 +51,63 @@ describe("sim: pseudo-terminal", function () {
     peer = undefined;
   });
 
-  it("paces bytes towards the host at baud/10 bytes per second (within 2%), measured on the PTY", async () => {
-    const clock = new SystemClock();
+  it("paces bytes towards the host at the line rate through the PTY: after half their line time, half of 4 KB has arrived, never more", async () => {
+    // The line's time is virtual: what it lets out in a given time is exact, whatever the machine's load.
+    const clock = new VirtualClock();
     bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
-    sim = new A76xxSim({ clock, startPoweredOn: true });
-    sim.attach(bridge.end, undefined, { toHost: bridge.line });
     client = new PtyClient(ptyPath);
-    const total = 20 * 1024;
-    sim.fault.garbage(total);
+    const total = 4096;
+    bridge.end.write("y".repeat(total));
+    const b = bridge;
     const c = client;
-    await c.until(() => c.rx.length >= total, 10000);
-    const first = c.arrivals[0];
-    const last = c.arrivals[c.arrivals.length - 1];
-    const rate = ((total - first.n) * 1000) / (last.t - first.t);
-    const want = 115200 / 10;
-    // eslint-disable-next-line no-console
-    console.log(`      measured ${rate.toFixed(1)} B/s over the PTY, nominal ${want} B/s (${(((rate - want) / want) * 100).toFixed(2)}%)`);
-    assert.ok(Math.abs(rate - want) / want < 0.02, "rate " + rate);
+    const byteMs = 10000 / 115200;
+    clock.advance(total * byteMs * 0.5);
+    const half = b.line.delivered;
+    assert.ok(half <= total / 2 && half >= total / 2 - 64, "after half the line time, half the bytes left: " + half);
+    await c.until(() => c.rx.length >= half, 5000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.strictEqual(c.rx.length, half, "the program on the PTY gets what the line let out, and nothing sooner");
+    clock.advance(total * byteMs * 0.5 + 1);
+    await c.until(() => c.rx.length >= total, 5000);
+    assert.strictEqual(c.rx, "y".repeat(total));
+  });
+
+  it("paces bytes towards the module at the line rate too: 4 KB written at once reach it over their line time, never sooner", async () => {
+    const clock = new VirtualClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    const got: Array<{ n: number; at: number }> = [];
+    bridge.end.onData((chunk, at) => got.push({ n: chunk.length, at }));
+    client = new PtyClient(ptyPath);
+    const total = 4096;
+    client.write("x".repeat(total));
+    const b = bridge;
+    // socat hands the bytes over in real time; the line time passes only on the virtual clock.
+    const end = Date.now() + 10000;
+    while (b.inbound.waiting() < total && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.strictEqual(b.inbound.waiting(), total, "socat passed every byte on");
+    assert.strictEqual(got.length, 0, "nothing reaches the module before its line time");
+    const byteMs = 10000 / 115200;
+    clock.advance(total * byteMs * 0.5);
+    const half = got.reduce((a, g) => a + g.n, 0);
+    assert.ok(half <= total / 2 && half >= total / 2 - 64, "after half the line time, half the bytes: " + half);
+    clock.advance(total * byteMs * 0.5 + 1);
+    assert.strictEqual(got.reduce((a, g) => a + g.n, 0), total);
+    for (const g of got) assert.ok(g.at <= clock.now());
+    const last = got[got.length - 1].at;
+    assert.ok(Math.abs(last - total * byteMs) < 1, "the last byte arrives one line time after the first was sent: " + last);
+  });
+
+  it("refuses a PTY path another simulator is serving, leaving that one's link alone, and replaces a stale link", async () => {
+    const clock = new SystemClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, clock });
+    const live = fs.readlinkSync(ptyPath);
+    await assert.rejects(PtyBridge.open({ path: ptyPath, baud: 115200, clock }), new RegExp(ptyPath + " is in use: it links to " + live + ", a pseudo-terminal another simulator is serving"));
+    assert.strictEqual(fs.readlinkSync(ptyPath), live, "the running simulator keeps its link");
+    await bridge.close();
+    bridge = undefined;
+    fs.symlinkSync("/dev/pts/no-such-terminal", ptyPath);
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, clock });
+    assert.ok(/^\/dev\/pts\/\d+$/.test(fs.readlinkSync(ptyPath)), "a stale link is replaced");
   });
 
   it("a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it", async () => {

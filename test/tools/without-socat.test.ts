@@ -33,7 +33,10 @@ function pathWithout(hidden: string[], dir: string): string {
 const NEED_SOCAT = [
   "serialport HAL on a pseudo-terminal carries all 256 byte values both ways as 8-bit strings",
   "serialport HAL on a pseudo-terminal turns a control line the device cannot drive into a no-op with one warning",
-  "sim: pseudo-terminal paces bytes towards the host at baud/10 bytes per second (within 2%), measured on the PTY",
+  "serialport HAL on a pseudo-terminal drops what the firmware writes after the port was shut down, as a closed UART would, instead of throwing (Ctrl+C in the host runner)",
+  "sim: pseudo-terminal paces bytes towards the host at the line rate through the PTY: after half their line time, half of 4 KB has arrived, never more",
+  "sim: pseudo-terminal paces bytes towards the module at the line rate too: 4 KB written at once reach it over their line time, never sooner",
+  "sim: pseudo-terminal refuses a PTY path another simulator is serving, leaving that one's link alone, and replaces a stale link",
   "sim: pseudo-terminal a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it",
   "sim: pseudo-terminal the CLI applies --faults items: a damaged DNS answer, a lost prompt",
   "sim: pseudo-terminal make sim's CLI answers AT, walks section 4 against a local echo server, and leaves no process or link after SIGINT",

@@ -12,7 +12,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { bundle, ROOT } from "../bundle/build";
-import { bundleApp, listApps, parsePairs, resolveApp } from "../bundle/app";
+import { bundleApp, checkModemOptions, listApps, parsePairs, resolveApp } from "../bundle/app";
 import { modemOptionsFromEnv } from "../bundle/apps";
 import { checkDeviceSource } from "../check-device/check";
 import { checkSerialPath } from "../../hal/serialport/diagnose";
@@ -112,6 +112,8 @@ async function main(): Promise<number> {
     }
     const appRef = app ? resolveApp(app) : undefined;
     if (board && ["esp32", "t-a7670", "pico", "linux"].indexOf(board) < 0) throw new Error(`unknown board "${board}"; boards: esp32, t-a7670, pico, linux`);
+    // Bad modem options fail here, before the port is even looked at (the board would refuse them at boot).
+    if (appRef && board) checkModemOptions(board, modemOptionsFromEnv(process.env));
     const baud = Number(env("BAUD") || CONSOLE_BAUD[board || "esp32"] || 115200);
     const what = appRef ? `the ${appRef.name} app for ${board} as boot code (runs at every power-up)` : `the library to Storage as module "a76xx"`;
     if (!port) {

@@ -16,6 +16,7 @@ import type { ControlLineMap } from "../../hal/serialport/index";
 import { checkSerialPath } from "../../hal/serialport/diagnose";
 import { AppRef, LIBRARY_FILE, LIBRARY_IMPORT, listApps, modemOptionsFromEnv, PARTS_FILE, parsePairs, resolveApp } from "../bundle/apps";
 import { explainLink } from "./explain";
+import { reportModem } from "./report";
 
 /** Seconds without a byte from the port before the runner says so (the firmware keeps trying meanwhile). */
 const SILENCE_S = 5;
@@ -71,7 +72,7 @@ function finish(modem: Modem, shutdown: () => Promise<void>, code: number, why: 
 async function main(): Promise<void> {
   const port = env("PORT");
   if (!port) {
-    console.error("usage: make host PORT=<serial device or simulator PTY> [APP=<example or path/to/app.ts>] [BAUD=115200] [APN=…] [MODE=buffer|push|transparent] [ARGS=\"k=v …\"] [MODEM=\"option=value …\"] [PWRKEY=rts|dtr|none] [DTRLINE=dtr|rts|none]");
+    console.error("usage: make host PORT=<serial device or simulator PTY> [APP=<example or path/to/app.ts>] [BAUD=115200] [APN=…] [MODE=buffer|push|transparent] [ARGS=\"k=v …\"] [MODEM=\"option=value …\"] [PWRKEY=rts|dtr|none] [DTRLINE=dtr|rts|none] [TRACE=1]");
     console.error(`examples: ${listApps().join(", ")}`);
     process.exit(2);
   }
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   if (env("TRACE") === "1") options.trace = true;
   const modem = createModem(hal, board, options);
 
+  let ending = false;
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 1000);
   const explain = (moduleSilent: boolean): boolean => {
@@ -131,7 +133,8 @@ async function main(): Promise<void> {
   };
   // Early: the firmware may search bauds and press PWRKEY for a minute; silence is worth saying now.
   setTimeout(() => {
-    if (hal.stats().received === 0) explain(true);
+    // Not once the run is ending (Ctrl+C within the first seconds): the user has already moved on.
+    if (!ending && hal.stats().received === 0) explain(true);
   }, SILENCE_S * 1000).unref();
   let explainedFailure = false;
   modem.on("error", (e: { kind: string; text: string }) => {
@@ -141,10 +144,10 @@ async function main(): Promise<void> {
   });
   modem.on("state", (s: string) => {
     if (s === "failed" && !explainedFailure) explainedFailure = explain(false);
-    console.log(`a76xx-host: modem ${s}`);
   });
+  // Each state change, and progress during long waits (registration may take minutes).
+  reportModem(modem, (l) => console.log(l));
 
-  let ending = false;
   const end = (code: number, why: string) => {
     if (ending) return;
     ending = true;

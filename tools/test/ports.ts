@@ -3,7 +3,9 @@
 // Tests must bind ephemeral ports (or map a module port to one: the simulator's portMap/hostPorts).
 // `make test` (tools/test/run.ts) and plain `mocha` (.mocharc.json) both start this holder first: a
 // child Node process that listens on every port below (TCP and UDP, all addresses) and exits when
-// its parent does. A port some other program already holds counts as taken: that is the point.
+// its parent does. A port some other program already holds counts as taken: that is the point; and
+// should that program let it go during the run (another test run ending), the holder takes it
+// within RETAKE_MS, so the ports stay taken for the whole run.
 import { spawn, ChildProcess } from "child_process";
 
 /**
@@ -33,29 +35,40 @@ export interface PortHolder {
 const HOLDER_SOURCE = `
 const net = require("net"), dgram = require("dgram");
 const ports = JSON.parse(process.argv[1]);
+const RETAKE_MS = 200;
 const out = { held: { tcp: [], udp: [] }, alreadyTaken: { tcp: [], udp: [] }, failed: [] };
 const keep = [];
-function one(proto, port) {
+const retake = [];
+function one(proto, port, quiet) {
   return new Promise((resolve) => {
     const done = (err) => {
+      if (quiet) return resolve(!err);
       if (!err) out.held[proto].push(port);
-      else if (err.code === "EADDRINUSE") out.alreadyTaken[proto].push(port);
+      else if (err.code === "EADDRINUSE") { out.alreadyTaken[proto].push(port); retake.push([proto, port]); }
       else out.failed.push(proto + " " + port + ": " + err.code);
-      resolve();
+      resolve(!err);
     };
     if (proto === "tcp") {
       const s = net.createServer((c) => c.destroy());
-      s.once("error", done);
+      s.once("error", (e) => { s.close(); done(e); });
       s.listen({ port, host: "0.0.0.0", exclusive: true }, () => { keep.push(s); done(); });
     } else {
       const u = dgram.createSocket({ type: "udp4", reuseAddr: false });
-      u.once("error", done);
+      u.once("error", (e) => { try { u.close(); } catch (x) {} done(e); });
       u.bind({ port, address: "0.0.0.0", exclusive: true }, () => { keep.push(u); done(); });
     }
   });
 }
 Promise.all(ports.map((p) => one("tcp", p)).concat(ports.map((p) => one("udp", p)))).then(() => {
   process.stdout.write(JSON.stringify(out) + "\\n");
+  // Ports another program had: taken over as soon as it lets them go.
+  const again = () => {
+    const list = retake.splice(0);
+    Promise.all(list.map(([proto, port]) => one(proto, port, true).then((ok) => { if (!ok) retake.push([proto, port]); }))).then(() => {
+      if (retake.length) setTimeout(again, RETAKE_MS);
+    });
+  };
+  setTimeout(again, RETAKE_MS);
 });
 process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
