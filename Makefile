@@ -25,10 +25,14 @@ typecheck: $(STAMP)
 	$(NODE_BIN)/tsc -p tsconfig.json
 	$(NODE_BIN)/tsc -p tsconfig.device.json
 	$(NODE_BIN)/tsc -p hal/espruino/tsconfig.json
+	$(NODE_BIN)/tsc -p hal/jerryscript/tsconfig.json
 
 # Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README).
+# TARGET=jerryscript: dist/a76xx-jerry.js (or dist/<app>-<board>.js with APP=) and its .snapshot when JERRY_SDK is set.
 bundle: $(STAMP)
-	@if [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
+	@if [ "$(TARGET)" = jerryscript ]; then $(TSNODE) tools/bundle/jerry-cli.ts; \
+	elif [ -n "$(TARGET)" -a "$(TARGET)" != espruino ]; then echo "TARGET must be espruino (default) or jerryscript" >&2; exit 2; \
+	elif [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
 
 lib-bundle: $(STAMP)
 	$(TSNODE) tools/bundle/cli.ts

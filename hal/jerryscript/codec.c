@@ -138,16 +138,19 @@ clamp_arg (const jerry_value_t args[], jerry_length_t argc, jerry_length_t i, ui
   return (uint32_t) v;
 }
 
-/* jhost.fromBytes(u8, start, end) -> the 8-bit string of u8[start, end) (clamped like subarray), or an error string. */
+/* jhost.fromBytes(u8, start, end) -> the 8-bit string of u8[start, end) (clamped like subarray); errors are
+ * numbers (a string result is always data): -1 not a Uint8Array, -2 no memory. */
+#define FROM_BYTES_NOT_UINT8ARRAY (-1)
+#define FROM_BYTES_NO_MEMORY (-2)
 static jerry_value_t
 from_bytes (const jerry_call_info_t *call, const jerry_value_t args[], const jerry_length_t argc)
 {
   (void) call;
   if (argc < 1 || !jerry_value_is_typedarray (args[0]))
-    return jh_error ("fromBytes: expected a Uint8Array");
+    return jerry_number (FROM_BYTES_NOT_UINT8ARRAY);
   jerry_typedarray_type_t t = jerry_typedarray_type (args[0]);
   if (t != JERRY_TYPEDARRAY_UINT8 && t != JERRY_TYPEDARRAY_UINT8CLAMPED)
-    return jh_error ("fromBytes: expected a Uint8Array");
+    return jerry_number (FROM_BYTES_NOT_UINT8ARRAY);
   jerry_length_t len = jerry_typedarray_length (args[0]);
   uint32_t start = clamp_arg (args, argc, 1, 0, 0, len);
   uint32_t end = clamp_arg (args, argc, 2, len, start, len);
@@ -156,9 +159,9 @@ from_bytes (const jerry_call_info_t *call, const jerry_value_t args[], const jer
   uint8_t *data = jerry_arraybuffer_data (ab);
   jerry_value_free (ab);
   if (data == NULL)
-    return len == 0 ? jerry_string_sz ("") : jh_error ("fromBytes: no array buffer");
+    return len == 0 ? jerry_string_sz ("") : jerry_number (FROM_BYTES_NO_MEMORY);
   jerry_value_t s = jh_bytes_to_string (data + off + start, end - start);
-  return jerry_value_is_string (s) ? s : jh_error ("fromBytes: no memory");
+  return jerry_value_is_string (s) ? s : jerry_number (FROM_BYTES_NO_MEMORY);
 }
 
 void

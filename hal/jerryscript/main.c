@@ -238,6 +238,7 @@ main (int argc, char **argv)
   if (n_files == 0 || n_files > 64)
     usage ();
 
+  setvbuf (stdout, NULL, _IOLBF, 0); /* lines reach a pipe as they are printed */
   jerry_init (JERRY_INIT_EMPTY);
   jerry_value_t global = jerry_current_realm ();
   jerry_value_t jhost = jerry_object ();
