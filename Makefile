@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
 
-.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean jerry-host
+.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean jerry-host jerry-figures jerry-heap-bisect
 
 all: build
 
@@ -81,14 +81,22 @@ demo: $(STAMP)
 # The JerryScript host (hal/jerryscript/*.c) against a JerryScript 3.0 SDK: make jerry-host JERRY_SDK=/path/to/sdk
 # (the SDK is include/ + lib/libjerry-{core,ext,port}.a + bin/jerry-snapshot; README "JerryScript").
 JERRY_HOST := build/jerry/jhost
-JERRY_SRC := $(wildcard hal/jerryscript/*.c) hal/jerryscript/jhost.h
+JHOST_SOURCES := $(wildcard hal/jerryscript/*.c) hal/jerryscript/jhost.h
 jerry-host: $(JERRY_HOST)
 
-$(JERRY_HOST): $(JERRY_SRC) $(if $(JERRY_SDK),$(wildcard $(JERRY_SDK)/lib/*.a))
+$(JERRY_HOST): $(JHOST_SOURCES) $(if $(JERRY_SDK),$(wildcard $(JERRY_SDK)/lib/*.a))
 	@test -n "$(JERRY_SDK)" || { echo "make jerry-host needs JERRY_SDK=<JerryScript 3.0 SDK: include/ and lib/ (see README, JerryScript)>" >&2; exit 2; }
 	@test -f "$(JERRY_SDK)/include/jerryscript.h" -a -f "$(JERRY_SDK)/lib/libjerry-core.a" || { echo "JERRY_SDK=$(JERRY_SDK) has no include/jerryscript.h or lib/libjerry-core.a" >&2; exit 2; }
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -g -Wall -Wextra -o $@ $(filter %.c,$(JERRY_SRC)) -I "$(JERRY_SDK)/include" -L "$(JERRY_SDK)/lib" -ljerry-ext -ljerry-core -ljerry-port -lm
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -o $@ $(filter %.c,$(JHOST_SOURCES)) -I "$(JERRY_SDK)/include" -L "$(JERRY_SDK)/lib" -ljerry-ext -ljerry-core -ljerry-port -lm
+
+# Heap and CPU figures of the library on the JerryScript host (needs JERRY_SDK; valgrind for the CPU part).
+jerry-figures: $(STAMP) host-tools
+	$(TSNODE) tools/jerry/figures.ts
+
+# The smallest engine heap that completes a 64 KB echo: builds JerryScript from JERRY_SRC once per size tried (in $$TMPDIR).
+jerry-heap-bisect: $(STAMP) host-tools
+	$(TSNODE) tools/jerry/heap-bisect.ts
 
 clean:
 	rm -rf dist build

@@ -5,6 +5,7 @@
 // the HAL (the firmware then runs without it), with one log line saying why. Output lines are
 // requested when the HAL is created and driven to their inactive level; input lines are read on
 // demand and watched for edges only while someone watches them.
+/// <reference path="./jhost.d.ts" />
 import { BoardDef, PinWiring } from "../../firmware/core/board";
 import { ByteCodec, Clock, Hal, InputPin, OutputPin, TimerHandle, Uart } from "../../firmware/core/hal";
 

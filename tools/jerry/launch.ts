@@ -41,9 +41,11 @@ export interface JerryRun {
   exited: Promise<number>;
 }
 
-/** Start `jhost files... -- args...` (stdin closed). */
-export function startJerry(files: string[], args: string[], host?: string): JerryRun {
-  const child = spawn(host || JHOST, files.concat(args.length ? ["--"].concat(args) : []), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+/** Start `[wrapper...] jhost files... -- args...` (stdin closed); `wrapper` is e.g. ["valgrind", "--tool=callgrind"]. */
+export function startJerry(files: string[], args: string[], host?: string, wrapper?: string[]): JerryRun {
+  const argv = [host || JHOST].concat(files, args.length ? ["--"].concat(args) : []);
+  const w = wrapper || [];
+  const child = spawn(w.length ? w[0] : argv[0], w.length ? w.slice(1).concat(argv) : argv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.setEncoding("utf8");
@@ -57,8 +59,8 @@ export function startJerry(files: string[], args: string[], host?: string): Jerr
 }
 
 /** Run to the end; killed (SIGKILL) after `timeoutMs`, which then shows as code 137 and a note in stderr. */
-export async function runJerry(files: string[], args: string[], timeoutMs: number, host?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = startJerry(files, args, host);
+export async function runJerry(files: string[], args: string[], timeoutMs: number, host?: string, wrapper?: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = startJerry(files, args, host, wrapper);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
