@@ -110,6 +110,8 @@ open_line (const jerry_value_t args[], jerry_length_t argc, int output)
   if (argc < 2 || !jerry_value_is_string (args[0]) || !jerry_value_is_number (args[1]))
     return jh_error ("%s: expected (chip path, line, ...)", what);
   char chip[128];
+  if (jerry_string_size (args[0], JERRY_ENCODING_UTF8) >= sizeof chip)
+    return jh_error ("%s: chip path longer than %u bytes", what, (unsigned) sizeof chip - 1);
   jerry_size_t len = jerry_string_to_buffer (args[0], JERRY_ENCODING_UTF8, (jerry_char_t *) chip, sizeof chip - 1);
   chip[len] = 0;
   double off = jerry_value_as_number (args[1]);

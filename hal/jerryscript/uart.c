@@ -133,6 +133,8 @@ uart_open (const jerry_call_info_t *call, const jerry_value_t args[], const jerr
   if (argc < 3 || !jerry_value_is_string (args[0]) || !jerry_value_is_number (args[1]) || !jerry_value_is_function (args[2]))
     return jh_error ("uartOpen: expected (path, baud, onData)");
   char path[256];
+  if (jerry_string_size (args[0], JERRY_ENCODING_UTF8) >= sizeof path)
+    return jh_error ("uartOpen: path longer than %u bytes", (unsigned) sizeof path - 1);
   jerry_size_t len = jerry_string_to_buffer (args[0], JERRY_ENCODING_UTF8, (jerry_char_t *) path, sizeof path - 1);
   path[len] = 0;
   double baud = jerry_value_as_number (args[1]);
