@@ -195,20 +195,28 @@ handle_signal (void)
   jh_request_exit (128 + sig);
 }
 
-void
-jh_loop_run (void)
+/* SIGINT/SIGTERM are blocked from the start (before any script runs) and let in only inside ppoll. */
+static sigset_t orig_mask;
+
+static void
+signals_init (void)
 {
-  sigset_t block, orig;
+  sigset_t block;
   sigemptyset (&block);
   sigaddset (&block, SIGINT);
   sigaddset (&block, SIGTERM);
-  sigprocmask (SIG_BLOCK, &block, &orig);
+  sigprocmask (SIG_BLOCK, &block, &orig_mask);
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
+}
 
+void
+jh_loop_run (void)
+{
+  sigset_t orig = orig_mask;
   struct pollfd pfds[JH_MAX_WATCHES];
   while (!exit_flag)
   {
@@ -283,7 +291,6 @@ jh_loop_run (void)
         }
     }
   }
-  sigprocmask (SIG_SETMASK, &orig, NULL);
 }
 
 /* jhost.now() -> monotonic milliseconds since the host started (fractional). */
@@ -382,6 +389,7 @@ void
 jh_loop_register (jerry_value_t jhost)
 {
   jh_now_ms (); /* start of the clock */
+  signals_init ();
   jh_set_fn (jhost, "now", now_fn);
   jh_set_fn (jhost, "setTimer", set_timer);
   jh_set_fn (jhost, "clearTimer", clear_timer);

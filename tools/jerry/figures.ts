@@ -70,18 +70,20 @@ async function main(): Promise<number> {
 
   // CPU per KB received, native codec vs a plain-JavaScript one (instructions, callgrind).
   if (spawnSync("valgrind", ["--version"]).status === 0) {
-    for (const codec of ["native", "js"]) {
-      const ir: number[] = [];
-      for (const bytes of [16384, 81920]) {
-        const out = path.join(dir, `callgrind-${codec}-${bytes}.out`);
-        const { stderr } = await receive(lib.snapshot!, "buffer", bytes, codec === "js" ? ["codec=js"] : [], ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`]);
-        const m = /Collected : (\d+)/.exec(stderr);
-        if (!m) throw new Error("no callgrind total in:\n" + stderr.substr(-2000));
-        ir.push(Number(m[1]));
+    for (const mode of ["buffer", "push"]) {
+      for (const codec of ["native", "js"]) {
+        const ir: number[] = [];
+        for (const bytes of [16384, 81920]) {
+          const out = path.join(dir, `callgrind-${mode}-${codec}-${bytes}.out`);
+          const { stderr } = await receive(lib.snapshot!, mode, bytes, ["check=0"].concat(codec === "js" ? ["codec=js"] : []), ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`]);
+          const m = /Collected : (\d+)/.exec(stderr);
+          if (!m) throw new Error("no callgrind total in:\n" + stderr.substr(-2000));
+          ir.push(Number(m[1]));
+        }
+        const perKb = Math.round((ir[1] - ir[0]) / 64);
+        emit({ bench: "jerry-cpu-per-kb-received", codec, mode, irPerKb: perKb, ir16k: ir[0], ir80k: ir[1] });
+        rows.push([`CPU per KB received, ${codec} codec, ${mode} mode (callgrind)`, `${perKb} instructions`]);
       }
-      const perKb = Math.round((ir[1] - ir[0]) / 64);
-      emit({ bench: "jerry-cpu-per-kb-received", codec, mode: "buffer", irPerKb: perKb, ir16k: ir[0], ir80k: ir[1] });
-      rows.push([`CPU per KB received, ${codec} codec, buffer mode (callgrind)`, `${perKb} instructions`]);
     }
   } else {
     rows.push(["CPU per KB received", "skipped: valgrind is not installed"]);
