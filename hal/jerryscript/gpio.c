@@ -83,6 +83,7 @@ request_line (const char *chip, unsigned offset, uint64_t flags, int level, unsi
     snprintf (err, errlen, "%s line %u: %s", chip, offset, strerror (saved));
     return -1;
   }
+  fcntl (req.fd, F_SETFL, O_NONBLOCK); /* the loop reads events only when ready; never block on a stale one */
   return req.fd;
 }
 
