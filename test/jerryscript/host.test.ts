@@ -277,6 +277,27 @@ if (SDK) {
       assert.strictEqual(r2.stdout, "function /dev/ttyUSB0 function function\n");
     });
 
+    it("the library defines console, setTimeout and setInterval over jhost where JerryScript has none", async () => {
+      const lib = await bundleJerryLib(undefined, path.join(dir, "globals-lib.js"));
+      const f = script("globals.js", `
+        var n = 0;
+        var iv = setInterval(function () {
+          n++;
+          if (n === 3) {
+            clearInterval(iv);
+            setTimeout(function () { console.log("ticks", n, "timers", jhost.timers(), { a: 1 } instanceof Object); }, 30);
+          }
+        }, 5);
+        var never = setTimeout(function () { console.log("cleared timeout ran"); }, 10);
+        clearTimeout(never);
+        console.error("to stderr", 42);
+      `);
+      const r = await runJerry([lib.js, f], [], 10000);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.strictEqual(r.stdout, "ticks 3 timers 0 true\n");
+      assert.strictEqual(r.stderr, "to stderr 42\n");
+    });
+
     it("heapStats gives the engine's heap size, live bytes and peak; a bad file is a usage error", async () => {
       const f = script("heap.js", `
         var before = jhost.heapStats();
