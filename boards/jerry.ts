@@ -1,0 +1,37 @@
+// Boards of the JerryScript host (jhost, hal/jerryscript): a serial device path and, where wired, Linux GPIO lines as "gpiochipN:LINE".
+// Kept apart from the Espruino boards (boards/index.ts): their pin names mean nothing to jhost and these mean nothing to Espruino.
+import { BoardDef } from "../firmware/core/board";
+
+/** Any Linux machine: the modem on a serial device (USB-UART adapter or the simulator's PTY), no pins. */
+export const jerryLinux: BoardDef = {
+  id: "jerry-linux",
+  name: "JerryScript host on Linux (serial device, e.g. USB-UART adapter or simulator PTY; no pins)",
+  uart: { port: 1, baud: 115200, path: "/dev/ttyUSB0" },
+  atRxRingBytes: 4096,
+  socketRxRingBytes: 8192,
+};
+
+/**
+ * Raspberry Pi (40-pin header) + A7670 breakout: the modem on the header UART (GPIO14 TXD, GPIO15
+ * RXD = /dev/serial0, with the serial console disabled), PWRKEY through an NPN transistor on GPIO17,
+ * DTR on GPIO27, RI on GPIO22. The header is gpiochip0 on the Pi 1-4 and on the Pi 5 with a kernel
+ * from 6.6.47 on (older Pi 5 kernels call it gpiochip4: override the pins). 3.3 V logic on both sides.
+ */
+export const jerryRaspberryPi: BoardDef = {
+  id: "jerry-rpi",
+  name: "JerryScript host on a Raspberry Pi + A7670 breakout (header UART, GPIO17 PWRKEY, GPIO27 DTR, GPIO22 RI)",
+  uart: { port: 1, baud: 115200, path: "/dev/serial0" },
+  pwrkey: { pin: "gpiochip0:17", activeHigh: true, onPressMs: 100, offPressMs: 3000 },
+  dtr: { pin: "gpiochip0:27", activeHigh: false },
+  ri: { pin: "gpiochip0:22", activeHigh: false },
+  atRxRingBytes: 4096,
+  socketRxRingBytes: 8192,
+};
+
+export const jerryBoards: BoardDef[] = [jerryLinux, jerryRaspberryPi];
+
+/** The JerryScript board with this id, or undefined. */
+export function findJerryBoard(id: string): BoardDef | undefined {
+  for (let i = 0; i < jerryBoards.length; i++) if (jerryBoards[i].id === id) return jerryBoards[i];
+  return undefined;
+}

@@ -1,0 +1,65 @@
+// Tests of the JerryScript target that need no SDK: its bundles pass the device check, its boards are valid, pin names parse, and the firmware has no JerryScript branch.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { bundleJerryApp, bundleJerryLib } from "../../tools/bundle/jerry";
+import { jerryBoards, findJerryBoard } from "../../boards/jerry";
+import { boards } from "../../boards/index";
+import { validateBoard } from "../../firmware/core/board";
+import { parseLine } from "../../hal/jerryscript/index";
+import { ROOT } from "../../tools/jerry/launch";
+
+describe("JerryScript target: bundles, boards, pins", function () {
+  this.timeout(60000);
+  let dir = "";
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-jerry-bundle-"))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the library and an app bundle for JerryScript pass the device check (no snapshot without an SDK)", async () => {
+    const lib = await bundleJerryLib(undefined, path.join(dir, "lib.js"));
+    assert.deepStrictEqual(lib.findings, []);
+    assert.strictEqual(lib.snapshot, undefined);
+    const code = fs.readFileSync(lib.js, "utf8");
+    assert.ok(/^var A76XX;/.test(code), "the bundle declares the global A76XX");
+    for (const app of ["echo-check", "tcp-echo", "diagnose"]) {
+      const b = await bundleJerryApp({ app, out: path.join(dir, app + ".js") }, undefined);
+      assert.deepStrictEqual(b.findings, [], app);
+    }
+  });
+
+  it("refuses an unknown JerryScript board or app with the list of valid ones", async () => {
+    await assert.rejects(bundleJerryApp({ app: "echo-check", board: "esp32" }, undefined), /unknown JerryScript board "esp32"; boards: jerry-linux, jerry-rpi/);
+    await assert.rejects(bundleJerryApp({ app: "nope" }, undefined), /unknown app "nope"/);
+  });
+
+  it("the JerryScript boards are valid, name a serial device, and stay out of the Espruino board table", () => {
+    for (const b of jerryBoards) {
+      assert.deepStrictEqual(validateBoard(b), [], b.id);
+      assert.ok(b.uart.path, b.id);
+      assert.strictEqual(boards.indexOf(b), -1, b.id);
+    }
+    assert.strictEqual(findJerryBoard("jerry-linux")!.pwrkey, undefined, "a desktop has no pins to drive");
+    const rpi = findJerryBoard("jerry-rpi")!;
+    for (const w of [rpi.pwrkey!, rpi.dtr!, rpi.ri!]) assert.ok(parseLine(w.pin), w.pin);
+  });
+
+  it("pin names gpiochipN:LINE parse to a chip device and a line; other names do not", () => {
+    assert.deepStrictEqual(parseLine("gpiochip0:17"), { chip: "/dev/gpiochip0", line: 17 });
+    assert.deepStrictEqual(parseLine("/dev/gpiochip4:5"), { chip: "/dev/gpiochip4", line: 5 });
+    for (const bad of ["D4", "17", "gpiochip0", "gpiochip0:", "gpiochipX:1", "/tmp/gpiochip0:1"]) assert.strictEqual(parseLine(bad), undefined, bad);
+  });
+
+  it("the firmware has no JerryScript-specific code (it lives in hal/jerryscript and boards/jerry.ts)", () => {
+    const hits: string[] = [];
+    const walk = (d: string) => {
+      for (const name of fs.readdirSync(d)) {
+        const full = path.join(d, name);
+        if (fs.statSync(full).isDirectory()) walk(full);
+        else if (/\.ts$/.test(name) && /jhost|jerry/i.test(fs.readFileSync(full, "utf8"))) hits.push(path.relative(ROOT, full));
+      }
+    };
+    walk(path.join(ROOT, "firmware"));
+    assert.deepStrictEqual(hits, []);
+  });
+});
