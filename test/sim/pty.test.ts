@@ -69,6 +69,29 @@ describe("sim: pseudo-terminal", function () {
     assert.ok(Math.abs(rate - want) / want < 0.02, "rate " + rate);
   });
 
+  it("paces bytes from the host at the line rate too: a burst written at once reaches the module no sooner than baud/10 allows", async () => {
+    const clock = new SystemClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    const got: Array<{ n: number; at: number }> = [];
+    let n = 0;
+    bridge.end.onData((chunk) => {
+      n += chunk.length;
+      got.push({ n, at: clock.now() });
+    });
+    client = new PtyClient(ptyPath);
+    const total = 2048;
+    const t0 = clock.now();
+    client.write("U".repeat(total));
+    const end = clock.now() + 10000;
+    while (n < total && clock.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.strictEqual(n, total);
+    // Timers never fire early: the last byte cannot arrive before the burst's line time has passed.
+    const lineMs = (total * 10000) / 115200;
+    const took = got[got.length - 1].at - t0;
+    assert.ok(took >= lineMs * 0.99, `the ${total} bytes reached the module after ${took.toFixed(1)} ms; the wire needs ${lineMs.toFixed(1)} ms`);
+    assert.ok(got.length >= total / 64, "delivered in line-sized chunks, not at once: " + got.length);
+  });
+
   it("a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it", async () => {
     peer = await TcpPeer.listen(); // echoes
     const clock = new SystemClock();

@@ -4,10 +4,13 @@
 // socat's stdout (→ the simulator), what the simulator writes to socat's stdin comes out of
 // <path>. We hold the PTY's slave side open ourselves so that a client closing it (a terminal
 // program quitting) does not end socat: any number of programs can open and close the path in
-// turn. Modem → host bytes go through a PacedLine at the baud (10 bits a byte) in chunks; its
-// timers run on a drift-free view of the wall clock (each chunk is due a whole chunk time after the
-// previous one's due time, not after the late moment its timer fired), so the long-run rate is
-// the baud/10 exactly. close() kills socat (which removes the link) and releases everything.
+// turn. Both directions go through a PacedLine at the baud (10 bits a byte) in chunks, as on a
+// UART: the module cannot hear a request before its last byte has crossed the wire, however fast
+// the program wrote it (a PTY alone would hand it over at once, and the module would answer sooner
+// than any real one could). The timers run on a drift-free view of the wall clock (each chunk is
+// due a whole chunk time after the previous one's due time, not after the late moment its timer
+// fired), so the long-run rate is the baud/10 exactly. close() kills socat (which removes the
+// link) and releases everything.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import { Clock, TimerHandle } from "../../firmware/core/hal";
@@ -84,7 +87,7 @@ export class Transcript {
 export interface PtyOptions {
   /** Where the link to the PTY is made (e.g. /tmp/a76xx). */
   path: string;
-  /** Line rate of modem → host bytes. */
+  /** Line rate, both directions. */
   baud: number;
   /** Bytes per chunk towards the host (default 64). */
   chunk?: number;
@@ -100,6 +103,8 @@ export interface PtyOptions {
 export class PtyBridge {
   readonly end: ModemEnd;
   readonly line: PacedLine;
+  /** Host → modem: what the program writes reaches the module at the line rate. */
+  readonly fromHost: PacedLine;
   /** The /dev/pts/N the link points to. */
   ptsPath = "";
   private proc: ChildProcess;
@@ -116,6 +121,10 @@ export class PtyBridge {
       if (opts.transcript) opts.transcript.record("modem>", chunk);
       if (this.proc.stdin && !this.proc.stdin.destroyed) this.proc.stdin.write(Buffer.from(chunk, "latin1"));
     });
+    this.fromHost = new PacedLine(new DriftFreeClock(clock), { baud: opts.baud, chunk: opts.chunk || 64 }, (chunk, at) => {
+      if (opts.transcript) opts.transcript.record("host>", chunk);
+      if (this.handler) this.handler(chunk, at);
+    });
     this.proc = spawn(opts.socat || "socat", ["-d", "-d", "PTY,link=" + opts.path + ",rawer,echo=0", "STDIO"], {
       stdio: ["pipe", "pipe", "pipe"],
       // Own process group: a Ctrl+C on the terminal reaches the simulator, which stops socat itself.
@@ -127,11 +136,7 @@ export class PtyBridge {
       if (!this.closing && this.onUnexpectedExit) this.onUnexpectedExit(code);
     });
     this.proc.stdin!.on("error", () => undefined);
-    this.proc.stdout!.on("data", (b: Buffer) => {
-      const s = b.toString("latin1");
-      if (opts.transcript) opts.transcript.record("host>", s);
-      if (this.handler) this.handler(s, clock.now());
-    });
+    this.proc.stdout!.on("data", (b: Buffer) => this.fromHost.send(b.toString("latin1")));
     const self = this;
     this.end = {
       write(data: string): void {
@@ -142,6 +147,7 @@ export class PtyBridge {
       },
       setBaud(baud: number): void {
         self.line.baud = baud;
+        self.fromHost.baud = baud;
       },
       getBaud(): number {
         return self.line.baud;
@@ -200,6 +206,7 @@ export class PtyBridge {
     if (this.closing) return this.exited;
     this.closing = true;
     this.line.clear();
+    this.fromHost.clear();
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGTERM");
     const killer = setTimeout(() => this.proc.kill("SIGKILL"), 2000);
     await this.exited;
