@@ -44,7 +44,7 @@ typecheck: $(STAMP)
 # make bundle BOARD=esp32 APP=tcp-echo|path/to/app.ts [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="…"] [SERIAL=…]
 # TARGET=jerryscript: dist/a76xx-jerry.js (or dist/<app>-<board>.js with APP=) and its .snapshot when JERRY_SDK is set.
 bundle: $(STAMP)
-	@if [ "$(TARGET)" = jerryscript ]; then $(TSNODE) tools/bundle/jerry-cli.ts; \
+	@if [ "$(TARGET)" = jerryscript ]; then $(TSNODE) tools/jerry/bundle-cli.ts; \
 	elif [ -n "$(TARGET)" -a "$(TARGET)" != espruino ]; then echo "TARGET must be espruino (default) or jerryscript" >&2; exit 2; \
 	elif [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
 

@@ -1,5 +1,8 @@
 // Boards of the JerryScript host (jhost, hal/jerryscript): a serial device path and, where wired, Linux GPIO lines as "gpiochipN:LINE".
 // Kept apart from the Espruino boards (boards/index.ts): their pin names mean nothing to jhost and these mean nothing to Espruino.
+// Both provision 4 links, as the ESP32 boards do: the engine's heap is fixed when it is built (a
+// microcontroller port has 150-250 KB for it), and each link costs its 8 KB receive ring and send
+// queue in that heap. Pass `links` (up to 10) in the options for more.
 import { BoardDef } from "../firmware/core/board";
 
 /** Any Linux machine: the modem on a serial device (USB-UART adapter or the simulator's PTY), no pins. */
@@ -9,6 +12,7 @@ export const jerryLinux: BoardDef = {
   uart: { port: 1, baud: 115200, path: "/dev/ttyUSB0" },
   atRxRingBytes: 4096,
   socketRxRingBytes: 8192,
+  links: 4,
 };
 
 /**
@@ -26,6 +30,7 @@ export const jerryRaspberryPi: BoardDef = {
   ri: { pin: "gpiochip0:22", activeHigh: false },
   atRxRingBytes: 4096,
   socketRxRingBytes: 8192,
+  links: 4,
 };
 
 export const jerryBoards: BoardDef[] = [jerryLinux, jerryRaspberryPi];

@@ -1,41 +1,51 @@
-// Entry of the JerryScript library bundle dist/a76xx-jerry.js: publishes the library as the global A76XX for the jhost program.
+// Entry of the JerryScript core bundle dist/a76xx-jerry.js: publishes the library as the global A76XX for the jhost program.
 // Loading it defines functions and data and the missing runtime globals (console, timers); no UART or pin is touched until setup().
-import { createJerryHal, JerryHalOptions } from "./index";
+//
+// The optional parts are separate bundles (dist/a76xx-server.js, a76xx-transparent.js,
+// a76xx-tools.js, the same files as for Espruino), run by jhost after this one; each defines its
+// global (A76XX_SERVER …), passed as setup(board, {parts: [A76XX_SERVER]}).
+import { createJerryHal } from "./index";
 import { installGlobals } from "./globals";
 import { jerryBoards, findJerryBoard } from "../../boards/jerry";
 import { BoardDef } from "../../firmware/core/board";
-import { createModem, CreateOptions, Modem } from "../../firmware/app/index";
+import { createModem, Modem } from "../../firmware/app/index";
 
 declare var A76XX: unknown;
 
-/** setup's options: the modem's (apn, dataMode, baud, ...) plus the serial device. */
-export interface JerrySetupOptions extends CreateOptions {
-  /** Serial device of the modem; the board's uart.path when absent. */
-  path?: string;
+/** Board ids, for error messages. */
+function ids(): string {
+  const out: string[] = [];
+  for (let i = 0; i < jerryBoards.length; i++) out.push(jerryBoards[i].id);
+  return out.join(", ");
 }
 
 /**
- * The usual start: the modem on board `boardId` (jerry-linux, jerry-rpi) with `options`. The rate
- * is options.baud or the board's. Throws Error on an unknown board id (a programmer error).
+ * The usual start: the modem on board `board` (an id — jerry-linux, jerry-rpi — or a BoardDef)
+ * with `options` (apn, dataMode, parts, trace…, and `serial`: the modem's serial device, the
+ * board's uart.path when absent). The rate is options.baud or the board's. Throws Error on an
+ * unknown board or an invalid option (a programmer error).
  */
-function setup(boardId: string, options?: JerrySetupOptions): Modem {
-  const board = findJerryBoard(boardId) as BoardDef;
-  if (!board) throw new Error("a76xx: unknown board " + boardId + " (jerry-linux, jerry-rpi)");
-  const o = options || {};
-  const modemOptions: CreateOptions = {};
-  const keys = Object.keys(o);
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] !== "path") (modemOptions as { [k: string]: unknown })[keys[i]] = (o as { [k: string]: unknown })[keys[i]];
+function setup(board: string | BoardDef, options?: { [name: string]: unknown }): Modem {
+  const b = typeof board === "string" ? findJerryBoard(board) : board;
+  if (!b) throw new Error("a76xx: unknown board " + JSON.stringify(board) + "; boards: " + ids());
+  let o = options;
+  let path: string | undefined;
+  if (o && o.serial !== undefined) {
+    const v = o.serial;
+    if (typeof v !== "string" || !/^[A-Za-z0-9_.\/-]+$/.test(v)) throw new Error("a76xx: option serial is " + JSON.stringify(v) + "; it must be a device path such as /dev/ttyUSB0");
+    path = v;
+    const rest: { [name: string]: unknown } = {};
+    for (const k in o) if (k !== "serial") rest[k] = o[k];
+    o = rest;
   }
-  const halOptions: JerryHalOptions = { path: o.path };
-  return createModem(createJerryHal(board, halOptions), board, modemOptions);
+  return createModem(createJerryHal(b, { path: path }), b, o);
 }
 
 installGlobals();
 
 A76XX = {
   /** Library version (semver). */
-  version: "0.1.0",
+  version: "0.2.0",
   setup: setup,
   createModem: createModem,
   createJerryHal: createJerryHal,

@@ -3,6 +3,7 @@
  * JerryScript keeps strings in CESU-8: a char code below 0x80 is one byte, 0x80..0xFF is two
  * (0xC2 or 0xC3, then a continuation byte). An "8-bit string" has one char per byte, so the
  * conversions are a plain copy for ASCII and a 1:2 / 2:1 re-encoding otherwise. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,9 +165,40 @@ from_bytes (const jerry_call_info_t *call, const jerry_value_t args[], const jer
   return jerry_value_is_string (s) ? s : jerry_number (FROM_BYTES_NO_MEMORY);
 }
 
+/* jhost.is8bit(s) -> true when every char of s is a byte (code <= 0xFF); false for wider chars or a non-string.
+ * In CESU-8 such a string has only ASCII bytes and two-byte sequences led by 0xC2 or 0xC3. */
+static jerry_value_t
+is_8bit (const jerry_call_info_t *call, const jerry_value_t args[], const jerry_length_t argc)
+{
+  (void) call;
+  if (argc < 1 || !jerry_value_is_string (args[0]))
+    return jerry_boolean (false);
+  jerry_size_t size = jerry_string_size (args[0], JERRY_ENCODING_CESU8);
+  if (size == jerry_string_length (args[0])) /* ASCII only */
+    return jerry_boolean (true);
+  uint8_t *buf = size <= sizeof scratch ? scratch : malloc (size);
+  if (buf == NULL)
+    return jerry_boolean (false);
+  jerry_string_to_buffer (args[0], JERRY_ENCODING_CESU8, buf, size);
+  bool ok = true;
+  for (jerry_size_t i = 0; i < size && ok; i++)
+  {
+    if (buf[i] < 0x80)
+      continue;
+    if ((buf[i] & 0xFE) == 0xC2 && i + 1 < size)
+      i++; /* the continuation byte */
+    else
+      ok = false;
+  }
+  if (buf != scratch)
+    free (buf);
+  return jerry_boolean (ok);
+}
+
 void
 jh_codec_register (jerry_value_t jhost)
 {
   jh_set_fn (jhost, "toBytes", to_bytes);
   jh_set_fn (jhost, "fromBytes", from_bytes);
+  jh_set_fn (jhost, "is8bit", is_8bit);
 }

@@ -1,11 +1,7 @@
 // The runtime globals user code expects (console, setTimeout, setInterval and their clear functions) over jhost, for JerryScript, which has none.
 // Only missing globals are defined; the firmware itself never uses them (it takes its clock from the HAL).
 
-declare var console: { log(...args: unknown[]): void; error(...args: unknown[]): void; warn(...args: unknown[]): void };
-declare var setTimeout: (fn: () => void, ms?: number) => unknown;
-declare var clearTimeout: (id: unknown) => void;
-declare var setInterval: (fn: () => void, ms?: number) => unknown;
-declare var clearInterval: (id: unknown) => void;
+/// <reference path="./jhost.d.ts" />
 
 /** The arguments of a console call as one line (strings as they are, the rest through String()). */
 function line(args: IArguments): string {
@@ -16,7 +12,7 @@ function line(args: IArguments): string {
 
 /** Define console.log/error/warn and the timer functions where this runtime lacks them. */
 export function installGlobals(): void {
-  const g = Function("return this")() as { [k: string]: unknown };
+  const g = Function("return this")() as JHostGlobals;
   if (typeof g.console === "undefined") {
     g.console = {
       log: function (): void {

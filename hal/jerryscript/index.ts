@@ -30,6 +30,9 @@ export const jerryCodec: ByteCodec = {
     if (typeof r !== "string") throw new Error("a76xx: fromBytes: error " + r);
     return r;
   },
+  is8bit(s: string): boolean {
+    return jhost.is8bit(s);
+  },
 };
 
 /** Timers of the host's fixed table; a full table is a configuration error (throws). */

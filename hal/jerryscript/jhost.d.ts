@@ -1,5 +1,6 @@
 // Types of the `jhost` global that the native JerryScript host (hal/jerryscript/*.c) provides.
 // Errors are values: an error message string (or, from fromBytes, whose result is a string, a negative number).
+// The bundler never shortens a member name declared here (tools/bundle/mangle.ts): code outside the bundle uses them.
 
 interface JHostHeapStats {
   /** Heap size in bytes (the engine's --mem-heap). */
@@ -46,6 +47,8 @@ interface JHost {
   toBytes(s: string): Uint8Array | string;
   /** 8-bit string of `bytes[start, end)` (clamped like subarray); errors are numbers (-1 not a Uint8Array, -2 no memory). */
   fromBytes(bytes: Uint8Array, start: number, end: number): string | number;
+  /** Whether every char of `s` is a byte (code <= 0xFF); false for a wider char or a non-string. */
+  is8bit(s: string): boolean;
 
   /** One line to standard output / standard error. */
   print(line: string): void;
@@ -65,3 +68,19 @@ interface JHost {
 }
 
 declare var jhost: JHost;
+
+/** The console the JerryScript library installs where the runtime has none (globals.ts): user code calls it by name. */
+interface JHostConsole {
+  log(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+}
+
+/** The runtime globals the library installs where missing (globals.ts), by name. */
+interface JHostGlobals {
+  console: JHostConsole;
+  setTimeout(fn: () => void, ms?: number): unknown;
+  clearTimeout(id: unknown): void;
+  setInterval(fn: () => void, ms?: number): unknown;
+  clearInterval(id: unknown): void;
+}

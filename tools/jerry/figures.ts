@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bundleJerryLib } from "../bundle/jerry";
+import { bundleJerryLib } from "./bundle";
 import { buildJerryHost, jerrySdk, JHOST, ROOT, runJerry } from "./launch";
 import { pattern, startRig } from "./rig";
 
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   }
   buildJerryHost(sdk);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-figures-"));
-  const lib = await bundleJerryLib(sdk, path.join(dir, "a76xx-jerry.js"));
+  const lib = await bundleJerryLib(sdk, dir);
   const probe = path.join(dir, "probe.js");
   fs.writeFileSync(probe, "jhost.gc(); print(JSON.stringify(jhost.heapStats()));");
   const rows: string[][] = [];

@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bundleJerryLib } from "../bundle/jerry";
+import { bundleJerryLib } from "./bundle";
 import { jerrySdk, ROOT, runJerry } from "./launch";
 import { startRig } from "./rig";
 
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const step = Number(process.env.STEP || 4);
   fs.mkdirSync(WORK, { recursive: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-bisect-"));
-  const lib = await bundleJerryLib(sdk, path.join(dir, "a76xx-jerry.js"));
+  const lib = await bundleJerryLib(sdk, dir);
   const cases = (process.env.CASES || "source:buffer,source:push,snapshot:buffer,snapshot:push").split(",");
   const rows: string[] = [];
   for (const c of cases) {

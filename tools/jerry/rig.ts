@@ -27,12 +27,14 @@ export interface Rig {
 /**
  * Start the simulator (on and ready) behind a PTY paced at `baud`, and a TCP server on an
  * ephemeral port: an echo server, or with `send`, one that sends those bytes to each client and
- * leaves the connection open (a close right after sending would race the module's buffered data).
+ * leaves the connection open until the client ends it, or with `closeAfterSend` closes it right
+ * after sending (the module then announces the close while it still holds the data).
  */
-export async function startRig(baud: number, send?: Buffer): Promise<Rig> {
+export async function startRig(baud: number, send?: Buffer, closeAfterSend?: boolean): Promise<Rig> {
   const server = net.createServer((s) => {
     s.on("error", () => undefined);
-    if (send) s.write(send); // kept open: the client ends it once it has everything
+    if (send && closeAfterSend) s.end(send);
+    else if (send) s.write(send);
     else s.pipe(s);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
