@@ -2,7 +2,8 @@
 //
 // The heap size is fixed when the engine is built, so each candidate is a build of the source
 // (the README's flags plus --mem-heap=N) in $TMPDIR/a76xx-jerry-heap/heap-N (kept for re-runs),
-// a jhost linked against it, and a 64 KB echo against the simulator; an engine out of memory
+// a jhost linked against it (again whenever hal/jerryscript's C sources are newer), and a 64 KB
+// echo against the simulator; an engine out of memory
 // exits with code 3. Bisects per case (library from source / snapshot, buffer / push mode) at
 // STEP KB between LO and HI (default 128..512 KB, step 4). Snapshots come from JERRY_SDK's
 // jerry-snapshot (the snapshot format does not depend on the heap size).
@@ -24,10 +25,15 @@ const BUILD_FLAGS = [
 function hostWithHeap(src: string, kb: number): string {
   const dir = path.join(WORK, `heap-${kb}`);
   const host = path.join(dir, "jhost");
-  if (fs.existsSync(host)) return host;
-  const b = spawnSync("python3", ["tools/build.py"].concat(BUILD_FLAGS, [`--mem-heap=${kb}`, `--builddir=${dir}`, "-j", String(Math.max(1, os.cpus().length))]), { cwd: src, encoding: "utf8" });
-  if (b.status !== 0) throw new Error(`build with --mem-heap=${kb} failed:\n${(b.stdout + b.stderr).substr(-3000)}`);
-  const sources = fs.readdirSync(path.join(ROOT, "hal/jerryscript")).filter((f) => f.endsWith(".c")).map((f) => path.join(ROOT, "hal/jerryscript", f));
+  const hal = path.join(ROOT, "hal/jerryscript");
+  const sources = fs.readdirSync(hal).filter((f) => f.endsWith(".c")).map((f) => path.join(hal, f));
+  // The engine is built once per size; the host is linked again whenever its sources are newer.
+  const newest = Math.max.apply(null, sources.concat([path.join(hal, "jhost.h")]).map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(host) && fs.statSync(host).mtimeMs > newest) return host;
+  if (!fs.existsSync(path.join(dir, "lib", "libjerry-core.a"))) {
+    const b = spawnSync("python3", ["tools/build.py"].concat(BUILD_FLAGS, [`--mem-heap=${kb}`, `--builddir=${dir}`, "-j", String(Math.max(1, os.cpus().length))]), { cwd: src, encoding: "utf8" });
+    if (b.status !== 0) throw new Error(`build with --mem-heap=${kb} failed:\n${(b.stdout + b.stderr).substr(-3000)}`);
+  }
   const cc = spawnSync(process.env.CC || "cc", ["-std=c11", "-O2", "-Wall", "-Wextra", "-o", host].concat(sources, [
     "-I", path.join(src, "jerry-core/include"), "-I", path.join(src, "jerry-ext/include"), "-L", path.join(dir, "lib"),
     "-ljerry-ext", "-ljerry-core", "-ljerry-port", "-lm",
