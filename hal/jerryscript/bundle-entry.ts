@@ -6,18 +6,11 @@
 // global (A76XX_SERVER …), passed as setup(board, {parts: [A76XX_SERVER]}).
 import { createJerryHal } from "./index";
 import { installGlobals } from "./globals";
-import { jerryBoards, findJerryBoard } from "../../boards/jerry";
+import { JERRY_BOARD_IDS, findJerryBoard } from "../../boards/jerry";
 import { BoardDef } from "../../firmware/core/board";
 import { createModem, Modem } from "../../firmware/app/index";
 
 declare var A76XX: unknown;
-
-/** Board ids, for error messages. */
-function ids(): string {
-  const out: string[] = [];
-  for (let i = 0; i < jerryBoards.length; i++) out.push(jerryBoards[i].id);
-  return out.join(", ");
-}
 
 /**
  * The usual start: the modem on board `board` (an id — jerry-linux, jerry-rpi — or a BoardDef)
@@ -27,7 +20,7 @@ function ids(): string {
  */
 function setup(board: string | BoardDef, options?: { [name: string]: unknown }): Modem {
   const b = typeof board === "string" ? findJerryBoard(board) : board;
-  if (!b) throw new Error("a76xx: unknown board " + JSON.stringify(board) + "; boards: " + ids());
+  if (!b) throw new Error("a76xx: unknown board " + JSON.stringify(board) + "; boards: " + JERRY_BOARD_IDS);
   let o = options;
   let path: string | undefined;
   if (o && o.serial !== undefined) {
@@ -49,6 +42,7 @@ A76XX = {
   setup: setup,
   createModem: createModem,
   createJerryHal: createJerryHal,
-  boards: jerryBoards,
+  /** The board ids setup() knows, space-separated. */
+  boards: JERRY_BOARD_IDS,
   findBoard: findJerryBoard,
 };

@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { bundleJerryApp, bundleJerryLib } from "../../tools/jerry/bundle";
-import { jerryBoards, findJerryBoard } from "../../boards/jerry";
-import { boards } from "../../boards/index";
+import { allJerryBoards, findJerryBoard } from "../../boards/jerry";
+import { BOARD_IDS } from "../../boards/index";
 import { validateBoard } from "../../firmware/core/board";
 import { parseLine } from "../../hal/jerryscript/index";
 import { ROOT } from "../../tools/jerry/launch";
@@ -46,11 +46,15 @@ describe("JerryScript target: bundles, boards, pins", function () {
   });
 
   it("the JerryScript boards are valid, name a serial device, and stay out of the Espruino board table", () => {
-    for (const b of jerryBoards) {
+    const ids: string[] = [];
+    for (const b of allJerryBoards()) {
       assert.deepStrictEqual(validateBoard(b), [], b.id);
       assert.ok(b.uart.path, b.id);
-      assert.strictEqual(boards.indexOf(b), -1, b.id);
+      assert.strictEqual(BOARD_IDS.split(" ").indexOf(b.id), -1, b.id);
+      ids.push(b.id);
     }
+    assert.deepStrictEqual(ids, ["jerry-linux", "jerry-rpi"]);
+    assert.notStrictEqual(findJerryBoard("jerry-linux"), findJerryBoard("jerry-linux"), "a fresh copy on each call");
     assert.strictEqual(findJerryBoard("jerry-linux")!.pwrkey, undefined, "a desktop has no pins to drive");
     const rpi = findJerryBoard("jerry-rpi")!;
     for (const w of [rpi.pwrkey!, rpi.dtr!, rpi.ri!]) assert.ok(parseLine(w.pin), w.pin);

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { bundleAll, bundleLibrary, DEVICE_BUILD, mangleOptions, ROOT, wordsOf } from "../bundle/build";
 import { LIBRARY_FILE, LIBRARY_IMPORT, PARTS_FILE, resolveApp } from "../bundle/apps";
-import { findJerryBoard, jerryBoards } from "../../boards/jerry";
+import { findJerryBoard, JERRY_BOARD_IDS } from "../../boards/jerry";
 import { checkDeviceSource, Finding } from "../check-device/check";
 
 /** The optional parts that run on JerryScript (a76xx-net is Espruino's own network API, not here). */
@@ -102,7 +102,7 @@ export async function bundleJerryLib(sdk: string | undefined, dir?: string): Pro
  */
 export async function bundleJerryApp(o: JerryAppOptions, sdk: string | undefined): Promise<JerryBundle> {
   const boardId = o.board || "jerry-linux";
-  if (!findJerryBoard(boardId)) throw new Error(`unknown JerryScript board "${boardId}"; boards: ${jerryBoards.map((b) => b.id).join(", ")}`);
+  if (!findJerryBoard(boardId)) throw new Error(`unknown JerryScript board "${boardId}"; boards: ${JERRY_BOARD_IDS.split(" ").join(", ")}`);
   const app = resolveApp(o.app);
   if (o.serial && !/^[A-Za-z0-9_./-]+$/.test(o.serial)) throw new Error(`SERIAL path ${JSON.stringify(o.serial)} has unexpected characters`);
   const js = o.out || path.join(ROOT, "dist", `${app.name}-${boardId}.js`);
