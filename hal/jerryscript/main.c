@@ -5,6 +5,10 @@
  * Each FILE runs in order in one realm: a `.snapshot` file (from jerry-snapshot generate) is
  * executed in place with jerry_exec_snapshot, anything else is parsed as a script. Then the event
  * loop runs until no timer and no watched fd remain, or jhost.exit(code). ARGs are jhost.argv.
+ * A `.literals` FILE (jerry-snapshot litdump --format list: "LENGTH STRING" per line) is not run:
+ * its strings are registered as the engine's external magic strings before anything else, which
+ * static snapshots (jerry-snapshot generate --static with that list) need. Such strings then live
+ * in the list's buffer (flash on a microcontroller), never in the engine's heap.
  *
  * The global object `jhost` holds every native (see the other files for UART, GPIO, codec, timers):
  *   print(s) / log(s)  one line to stdout / stderr (UTF-8)
@@ -165,6 +169,9 @@ ends_with (const char *s, const char *suffix)
   return a >= b && strcmp (s + a - b, suffix) == 0;
 }
 
+/* Whether a literal list was registered (static snapshots are allowed only then). */
+static int have_literals;
+
 /* Run one file; 0 when it ran, 1 when it threw. Snapshot buffers stay alive in `keep` (executed in place). */
 static int
 run_file (const char *path, uint8_t **keep)
@@ -180,7 +187,10 @@ run_file (const char *path, uint8_t **keep)
   if (ends_with (path, ".snapshot"))
   {
     *keep = buf;
-    r = jerry_exec_snapshot ((const uint32_t *) buf, size, 0, 0, NULL);
+    /* Static snapshots run entirely in place, and only with a literal list: the engine trusts their
+     * magic string numbers, and without the list it would read past its table. Without one, the
+     * engine refuses them with an exception. (A list that is not the snapshot's own is not caught.) */
+    r = jerry_exec_snapshot ((const uint32_t *) buf, size, 0, have_literals ? JERRY_SNAPSHOT_EXEC_ALLOW_STATIC : 0, NULL);
   }
   else
   {
@@ -212,10 +222,45 @@ run_file (const char *path, uint8_t **keep)
   return 0;
 }
 
+/* The strings of a literal list ("LENGTH STRING\n"…, as jerry-snapshot litdump --format list writes
+ * them and generate --load-literals-list-format reads them), registered as external magic strings.
+ * Must run right after jerry_init: a string made before would not be recognised as the magic one.
+ * `buf` stays alive until the engine is cleaned up. Returns the count, or -1 on a malformed list. */
+static const jerry_char_t *magic_items[4096];
+static jerry_length_t magic_lengths[4096];
+
+static int
+register_literals (const uint8_t *buf, size_t size)
+{
+  size_t at = 0;
+  uint32_t n = 0;
+  while (at < size)
+  {
+    size_t len = 0, digits = 0;
+    while (at < size && buf[at] >= '0' && buf[at] <= '9' && digits < 6)
+    {
+      len = len * 10 + (size_t) (buf[at++] - '0');
+      digits++;
+    }
+    if (digits == 0 || len == 0 || at >= size || buf[at] != ' ' || at + 1 + len > size || n >= 4096)
+      return -1;
+    magic_items[n] = buf + at + 1;
+    magic_lengths[n] = (jerry_length_t) len;
+    n++;
+    at += 1 + len;
+    if (at < size && buf[at] == '\n')
+      at++;
+  }
+  if (n > 0)
+    jerry_register_magic_strings (magic_items, n, magic_lengths);
+  have_literals = n > 0;
+  return (int) n;
+}
+
 static void
 usage (void)
 {
-  fprintf (stderr, "usage: jhost FILE... [-- ARG...]   (FILE: a script, or a .snapshot from jerry-snapshot generate)\n");
+  fprintf (stderr, "usage: jhost FILE... [-- ARG...]   (FILE: a script, a .snapshot from jerry-snapshot generate, or the .literals its static snapshots need)\n");
   exit (JH_EXIT_USAGE);
 }
 
@@ -240,6 +285,25 @@ main (int argc, char **argv)
 
   setvbuf (stdout, NULL, _IOLBF, 0); /* lines reach a pipe as they are printed */
   jerry_init (JERRY_INIT_EMPTY);
+  /* A literal list first, before any string exists (at most one: the engine keeps one table). */
+  uint8_t *literals = NULL;
+  for (int i = 1; i <= n_files; i++)
+  {
+    if (!ends_with (argv[i], ".literals"))
+      continue;
+    size_t size = 0;
+    if (literals != NULL)
+    {
+      fprintf (stderr, "jhost: one .literals file at most (%s is the second)\n", argv[i]);
+      exit (JH_EXIT_USAGE);
+    }
+    literals = read_file (argv[i], &size);
+    if (literals == NULL || register_literals (literals, size) < 0)
+    {
+      fprintf (stderr, "jhost: %s %s\n", literals == NULL ? "cannot read" : "is not a literal list (LENGTH STRING per line):", argv[i]);
+      exit (JH_EXIT_USAGE);
+    }
+  }
   jerry_value_t global = jerry_current_realm ();
   jerry_value_t jhost = jerry_object ();
   jh_set_fn (jhost, "print", print_fn);
@@ -270,6 +334,8 @@ main (int argc, char **argv)
   for (int i = 1; i <= n_files; i++)
   {
     uint8_t *keep = NULL;
+    if (ends_with (argv[i], ".literals"))
+      continue;
     failed = run_file (argv[i], &keep);
     if (keep != NULL)
       snapshots[n_snap++] = keep;
@@ -291,5 +357,6 @@ main (int argc, char **argv)
   jerry_cleanup ();
   for (int i = 0; i < n_snap; i++)
     free (snapshots[i]);
+  free (literals);
   return code;
 }

@@ -1,4 +1,4 @@
-// End to end on JerryScript: the core bundle (source and snapshot), its separate parts and example app bundles on jhost, against the simulator on a PTY and real TCP servers.
+// End to end on JerryScript: the core bundle (source, snapshot, static snapshot), its separate parts and example app bundles on jhost, against the simulator on a PTY and real TCP servers.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as net from "net";
@@ -45,7 +45,7 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
     diagnoseApp = await bundleJerryApp({ app: "diagnose", out: path.join(dir, "diagnose-jerry-linux.js") }, sdk);
     const all = [lib, app, diagnoseApp].concat(Object.keys(lib.parts).map((k) => lib.parts[k]));
     for (const b of all) assert.deepStrictEqual(b.findings, [], b.js + " passes the device check");
-    for (const b of all) assert.ok(b.snapshot, "a snapshot of " + b.js);
+    for (const b of all) assert.ok(b.snapshot && b.staticSnapshot && b.literals, "a snapshot, a static snapshot and its literal list of " + b.js);
   });
   after(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -56,11 +56,11 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
     rig = undefined;
   });
 
-  /** The core (from `file`) and the echo driver on jhost; the RESULT and HEAP lines it printed. */
-  async function drive(file: string, mode: string, baud: number, bytes: number, extra: string[], send?: Buffer, closeAfterSend?: boolean): Promise<{ result: DriverResult; samples: HeapSample[]; out: string }> {
+  /** The core (from `files`: the bundle, its snapshot, or a literal list and the static snapshot) and the echo driver on jhost; the RESULT and HEAP lines it printed. */
+  async function drive(files: string[], mode: string, baud: number, bytes: number, extra: string[], send?: Buffer, closeAfterSend?: boolean): Promise<{ result: DriverResult; samples: HeapSample[]; out: string }> {
     rig = await startRig(baud, send, closeAfterSend);
     const args = [`serial=${rig.pty}`, `baud=${baud}`, `mode=${mode}`, "host=127.0.0.1", `port=${rig.port}`, `bytes=${bytes}`].concat(extra);
-    const r = await runJerry([file, DRIVER], args, 90000);
+    const r = await runJerry(files.concat([DRIVER]), args, 90000);
     const out = r.stdout + r.stderr;
     const line = r.stdout.split("\n").filter((l) => l.indexOf("RESULT ") === 0)[0];
     assert.ok(line, "no RESULT line:\n" + out.substr(-3000));
@@ -69,17 +69,25 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
     return { result: JSON.parse(line.substr(7)) as DriverResult, samples, out };
   }
 
-  const cases: Array<{ from: "source" | "snapshot"; mode: string; baud: number; bytes: number }> = [
+  /** What jhost runs for the core loaded each way. */
+  const core = (from: "source" | "snapshot" | "static snapshot"): string[] =>
+    from === "source" ? [lib.js] : from === "snapshot" ? [lib.snapshot!] : [lib.literals!, lib.staticSnapshot!];
+
+  const cases: Array<{ from: "source" | "snapshot" | "static snapshot"; mode: string; baud: number; bytes: number }> = [
     { from: "source", mode: "buffer", baud: 115200, bytes: 8192 },
     { from: "source", mode: "push", baud: 115200, bytes: 8192 },
     { from: "source", mode: "buffer", baud: 921600, bytes: 65536 },
     { from: "source", mode: "push", baud: 921600, bytes: 65536 },
     { from: "snapshot", mode: "buffer", baud: 921600, bytes: 65536 },
     { from: "snapshot", mode: "push", baud: 921600, bytes: 65536 },
+    { from: "static snapshot", mode: "buffer", baud: 115200, bytes: 8192 },
+    { from: "static snapshot", mode: "push", baud: 115200, bytes: 8192 },
+    { from: "static snapshot", mode: "buffer", baud: 921600, bytes: 65536 },
+    { from: "static snapshot", mode: "push", baud: 921600, bytes: 65536 },
   ];
   for (const c of cases) {
     it(`the core from ${c.from} comes online and echoes ${c.bytes} bytes byte for byte in ${c.mode} mode at ${c.baud} baud`, async () => {
-      const { result } = await drive(c.from === "source" ? lib.js : lib.snapshot!, c.mode, c.baud, c.bytes, []);
+      const { result } = await drive(core(c.from), c.mode, c.baud, c.bytes, []);
       assert.strictEqual(result.ok, true, result.why);
       assert.strictEqual(result.received, c.bytes);
       assert.strictEqual(result.errors, 0, "no exception in any callback");
@@ -88,17 +96,26 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
 
   for (const mode of ["buffer", "push"]) {
     it(`a peer that closes right after sending 16 KB: every byte arrives, then the close (remote), no error (${mode} mode)`, async () => {
-      const { result } = await drive(lib.snapshot!, mode, 921600, 16384, ["recv=1", "closed=1"], pattern(16384), true);
+      const { result } = await drive([lib.snapshot!], mode, 921600, 16384, ["recv=1", "closed=1"], pattern(16384), true);
       assert.strictEqual(result.ok, true, result.why);
       assert.strictEqual(result.received, 16384);
       assert.strictEqual(result.closeWhy, "remote");
     });
   }
 
-  for (const mode of ["buffer", "push"]) {
-    it(`the echo-check app bundle (snapshot) passes in ${mode} mode at 921600 baud and stops the modem before exiting`, async () => {
-      rig = await startRig(921600);
-      const r = await runJerry([app.snapshot!], [`serial=${rig.pty}`, "baud=921600", `mode=${mode}`, "host=127.0.0.1", `port=${rig.port}`, "bytes=16384"], 60000);
+  const appCases: Array<{ from: "snapshot" | "static snapshot"; mode: string; baud: number }> = [
+    { from: "snapshot", mode: "buffer", baud: 921600 },
+    { from: "snapshot", mode: "push", baud: 921600 },
+    { from: "static snapshot", mode: "buffer", baud: 115200 },
+    { from: "static snapshot", mode: "push", baud: 115200 },
+    { from: "static snapshot", mode: "buffer", baud: 921600 },
+    { from: "static snapshot", mode: "push", baud: 921600 },
+  ];
+  for (const { from, mode, baud } of appCases) {
+    it(`the echo-check app bundle (${from}) passes in ${mode} mode at ${baud} baud and stops the modem before exiting`, async () => {
+      rig = await startRig(baud);
+      const files = from === "snapshot" ? [app.snapshot!] : [app.literals!, app.staticSnapshot!];
+      const r = await runJerry(files, [`serial=${rig.pty}`, `baud=${baud}`, `mode=${mode}`, "host=127.0.0.1", `port=${rig.port}`, "bytes=16384"], 60000);
       const out = r.stdout + r.stderr;
       assert.strictEqual(r.code, 0, out);
       assert.ok(/a76xx-jerry: modem online/.test(out), out);
@@ -137,7 +154,7 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
     assert.ok(/DIAGNOSIS \d+ 0/.test(out), out);
   });
 
-  it("the core with the separate server part (both snapshots) accepts a connection through the simulator and echoes", async () => {
+  it("the core with the separate server part (both static snapshots, one literal list) accepts a connection through the simulator and echoes", async () => {
     rig = await startRig(115200);
     const probe = path.join(dir, "server-probe.js");
     fs.writeFileSync(probe, `
@@ -153,7 +170,7 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
       });
       m.start();
     `);
-    const run = startJerry([lib.snapshot!, lib.parts["a76xx-server"].snapshot!, probe], [`serial=${rig.pty}`]);
+    const run = startJerry([lib.literals!, lib.staticSnapshot!, lib.parts["a76xx-server"].staticSnapshot!, probe], [`serial=${rig.pty}`]);
     try {
       const until = async (re: RegExp, ms: number) => {
         const end = Date.now() + ms;
@@ -185,7 +202,7 @@ describe("JerryScript end to end: jhost + simulator on a PTY + TCP servers", fun
 
   it("a 256 KB echo at 921600 baud keeps the live heap flat after warm-up (sampled after a GC)", async () => {
     const total = 262144;
-    const { result, samples } = await drive(lib.js, "buffer", 921600, total, ["sample=100", "gc=1"]);
+    const { result, samples } = await drive([lib.js], "buffer", 921600, total, ["sample=100", "gc=1"]);
     assert.strictEqual(result.ok, true, result.why);
     // Warm-up: the first quarter of the transfer (socket rings and engine buffers reach their size).
     const warm = samples.filter((s) => s.received >= total / 4);

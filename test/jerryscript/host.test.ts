@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tty from "tty";
 import { buildJerryHost, JHOST, runJerry, startJerry } from "../../tools/jerry/launch";
-import { bundleJerryLib, JerryLibrary, makeSnapshot, snapshotTool } from "../../tools/jerry/bundle";
+import { bundleJerryLib, JerryBundle, JerryLibrary, makeSnapshot, makeStaticSnapshots, snapshotTool, staticForm } from "../../tools/jerry/bundle";
 import { needs } from "../../tools/test/needs";
 import { needsJerrySdk } from "./gate";
 
@@ -273,6 +273,45 @@ describe("JerryScript host (jhost)", function () {
     const r2 = await runJerry([lib.snapshot!, probe], [], 10000);
     assert.strictEqual(r2.code, 0, r2.stderr);
     assert.strictEqual(r2.stdout, "function /dev/ttyUSB0 function function\n");
+  });
+
+  it("a .literals file is registered before anything runs: static snapshots (arrows and regular expressions included) run in place from it and the library's holds no code in the heap", async () => {
+    const f = script("static.js", `var re = /^a(b+)c$/i; var twice = (v) => v * 2; var self = { k: 3, f() { return [1, 2].map((v) => v * this.k); } };
+      jhost.setTimer(() => print("static " + [1, 2, 3].map(twice).join(",") + " " + re.exec("ABBC")[1] + " " + self.f().join(",")), 1);`);
+    const b: JerryBundle = { js: f, bytes: 0, findings: [] };
+    makeStaticSnapshots(snapshotTool(SDK)!, [b], f.replace(/\.js$/, ".literals"));
+    assert.ok(/^[0-9]+ /.test(fs.readFileSync(b.literals!, "latin1")), "a litdump list");
+    const r = await runJerry([b.literals!, b.staticSnapshot!], [], 10000);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(r.stdout, "static 2,4,6 BB 3,6\n");
+    // The form a static snapshot is made from keeps no arrow and no regular expression literal.
+    assert.ok(!/=>/.test(staticForm(fs.readFileSync(f, "utf8"))));
+    assert.ok(/new RegExp\("\^a\(b\+\)c\$","i"\)/.test(staticForm(fs.readFileSync(f, "utf8"))));
+    // Without its list the engine refuses a static snapshot with an exception, never a crash.
+    const bare = await runJerry([b.staticSnapshot!], [], 10000);
+    assert.strictEqual(bare.code, 1, bare.stdout + bare.stderr);
+    // The library and its parts from their static snapshots: setup works; only the realm's objects are in the heap.
+    const probe = script("static-probe.js", `jhost.gc(); print(typeof A76XX.setup + " " + typeof A76XX_SERVER + " " + A76XX.findBoard("jerry-linux").uart.path + " " + (jhost.heapStats().allocated < 32768));`);
+    const all = [lib.literals!, lib.staticSnapshot!].concat(Object.keys(lib.parts).map((k) => lib.parts[k].staticSnapshot!));
+    const r2 = await runJerry(all.concat([probe]), [], 10000);
+    assert.strictEqual(r2.code, 0, r2.stderr);
+    assert.strictEqual(r2.stdout, "function object /dev/ttyUSB0 true\n");
+  });
+
+  it("a malformed literal list, or a second one, is a usage error before anything runs", async () => {
+    const bad = script("bad.literals", "3 abc\nxyz\n");
+    const good = script("good.literals", "3 abc\n5 hello\n");
+    const hello = script("hello.js", `print("ran");`);
+    const r = await runJerry([bad, hello], [], 10000);
+    assert.strictEqual(r.code, 2);
+    assert.ok(/is not a literal list/.test(r.stderr), r.stderr);
+    assert.strictEqual(r.stdout, "");
+    const r2 = await runJerry([good, good, hello], [], 10000);
+    assert.strictEqual(r2.code, 2);
+    assert.ok(/one \.literals file at most/.test(r2.stderr), r2.stderr);
+    const r3 = await runJerry([good, hello], [], 10000);
+    assert.strictEqual(r3.code, 0, r3.stderr);
+    assert.strictEqual(r3.stdout, "ran\n");
   });
 
   it("the library defines console, setTimeout and setInterval over jhost where JerryScript has none", async () => {

@@ -4,6 +4,8 @@
 // and take the core through their install context. They and the JerryScript core are built in one
 // run with one property renaming (tools/bundle/mangle.ts), so a part from the same run fits the
 // core. An app bundle carries the parts its app imports (`export const parts`), as on Espruino.
+import { parse } from "acorn";
+import { full } from "acorn-walk";
 import { spawnSync } from "child_process";
 import * as esbuild from "esbuild";
 import * as fs from "fs";
@@ -28,6 +30,15 @@ export interface JerryBundle {
   /** Its snapshot (jerry-snapshot generate), when an SDK was given and the device check passed. */
   snapshot?: string;
   snapshotBytes?: number;
+  /**
+   * Its static snapshot (jerry-snapshot generate --static, `<name>.static.snapshot`): runs entirely
+   * in place, its strings are external magic strings from `literals`, which jhost must be given
+   * first. Made with the snapshot.
+   */
+  staticSnapshot?: string;
+  staticSnapshotBytes?: number;
+  /** The literal list (`<name>.literals`) the static snapshot needs, shared by the bundles built together. */
+  literals?: string;
 }
 
 /** The core bundle, plus its optional parts by name (a76xx-server …). */
@@ -78,6 +89,62 @@ function finish(js: string, sdk: string | undefined): JerryBundle {
 }
 
 /**
+ * The same program in the form JerryScript 3.0 can save in a static snapshot: arrow functions
+ * become function expressions (esbuild binds `this` and `arguments` as the arrow did; a static
+ * arrow function crashes the 3.0 engine when called) and regular expression literals become
+ * `new RegExp(source, flags)` (static snapshots cannot hold them; every evaluation of a literal
+ * makes a new object anyway). Nothing else changes.
+ */
+export function staticForm(code: string): string {
+  const lowered = esbuild.transformSync(code, { supported: { arrow: false }, minifyWhitespace: true, target: "es2015" }).code;
+  const regexps: Array<{ start: number; end: number; pattern: string; flags: string }> = [];
+  full(parse(lowered, { ecmaVersion: 2015 }), (n) => {
+    const lit = n as unknown as { type: string; start: number; end: number; regex?: { pattern: string; flags: string } };
+    if (lit.type === "Literal" && lit.regex) regexps.push({ start: lit.start, end: lit.end, pattern: lit.regex.pattern, flags: lit.regex.flags });
+  });
+  let out = lowered;
+  regexps.sort((a, b) => b.start - a.start);
+  for (const r of regexps) {
+    const args = JSON.stringify(r.pattern) + (r.flags ? "," + JSON.stringify(r.flags) : "");
+    out = out.slice(0, r.start) + "(new RegExp(" + args + "))" + out.slice(r.end);
+  }
+  return out;
+}
+
+/**
+ * Static snapshots of bundles that run together (the core and its parts, or one app bundle): each
+ * `<name>.static.snapshot` next to its bundle, and one literal list `literals` (every string of
+ * all of them, as jerry-snapshot litdump --format list writes it: the engine takes one table).
+ * jhost registers the list as external magic strings before anything runs; the snapshots then run
+ * in place and their strings stay in the list: nothing of the code is copied into the heap.
+ * Throws Error with the tool's output when a step fails.
+ */
+export function makeStaticSnapshots(tool: string, bundles: JerryBundle[], literals: string): void {
+  const tmp = fs.mkdtempSync(path.join(path.dirname(literals), ".static-"));
+  try {
+    const forms: string[] = [];
+    for (let i = 0; i < bundles.length; i++) {
+      const form = path.join(tmp, i + ".js");
+      fs.writeFileSync(form, staticForm(fs.readFileSync(bundles[i].js, "utf8")));
+      makeSnapshot(tool, form);
+      forms.push(form);
+    }
+    const dump = spawnSync(tool, ["litdump", "--format", "list", "-o", literals].concat(forms.map((f) => f.replace(/\.js$/, ".snapshot"))), { encoding: "utf8" });
+    if (dump.status !== 0) throw new Error(`jerry-snapshot litdump failed:\n${dump.stdout}${dump.stderr}`);
+    for (let i = 0; i < bundles.length; i++) {
+      const file = bundles[i].js.replace(/\.js$/, "") + ".static.snapshot";
+      const r = spawnSync(tool, ["generate", "--static", "--load-literals-list-format", literals, "-o", file, forms[i]], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`jerry-snapshot generate --static failed on ${bundles[i].js}:\n${r.stdout}${r.stderr}`);
+      bundles[i].staticSnapshot = file;
+      bundles[i].staticSnapshotBytes = fs.statSync(file).size;
+      bundles[i].literals = literals;
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
  * The JerryScript core (global A76XX with setup(board, options)) and its optional parts, in `dir`
  * (dist/ by default): a76xx-jerry.js and a76xx-server.js, a76xx-transparent.js, a76xx-tools.js,
  * each with its .snapshot when `sdk` is given. The Espruino bundles land in `dir` too (the parts
@@ -92,7 +159,11 @@ export async function bundleJerryLib(sdk: string | undefined, dir?: string): Pro
   await bundleLibrary({ name: "a76xx-jerry", entry: "hal/jerryscript/bundle-entry.ts", global: "A76XX", part: false }, js, true);
   const parts: { [name: string]: JerryBundle } = {};
   for (const p of JERRY_PARTS) parts[p.name] = finish(path.join(d, p.name + ".js"), sdk);
-  return Object.assign(finish(js, sdk), { parts });
+  const lib: JerryLibrary = Object.assign(finish(js, sdk), { parts });
+  const all = [lib as JerryBundle].concat(JERRY_PARTS.map((p) => parts[p.name]));
+  const tool = snapshotTool(sdk);
+  if (tool && all.every((b) => b.snapshot)) makeStaticSnapshots(tool, all, path.join(d, "a76xx-jerry.literals"));
+  return lib;
 }
 
 /**
@@ -146,5 +217,8 @@ export async function bundleJerryApp(o: JerryAppOptions, sdk: string | undefined
       },
     ],
   });
-  return finish(js, sdk);
+  const b = finish(js, sdk);
+  const tool = snapshotTool(sdk);
+  if (tool && b.snapshot) makeStaticSnapshots(tool, [b], js.replace(/\.js$/, "") + ".literals");
+  return b;
 }

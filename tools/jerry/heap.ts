@@ -37,11 +37,12 @@ export async function heapAfterLoading(files: string[], host?: string): Promise<
   }
 }
 
-/** The heap after loading the JerryScript core from source, from its snapshot, and of an empty engine. */
-export async function coreHeap(lib: JerryLibrary, host?: string): Promise<{ source: HeapAfterLoad; snapshot?: HeapAfterLoad; empty: HeapAfterLoad }> {
+/** The heap after loading the JerryScript core from source, from its snapshot, from its static snapshot (with its literal list), and of an empty engine. */
+export async function coreHeap(lib: JerryLibrary, host?: string): Promise<{ source: HeapAfterLoad; snapshot?: HeapAfterLoad; staticSnapshot?: HeapAfterLoad; empty: HeapAfterLoad }> {
   return {
     source: await heapAfterLoading([lib.js], host),
     snapshot: lib.snapshot ? await heapAfterLoading([lib.snapshot], host) : undefined,
+    staticSnapshot: lib.staticSnapshot && lib.literals ? await heapAfterLoading([lib.literals, lib.staticSnapshot], host) : undefined,
     empty: await heapAfterLoading([], host),
   };
 }

@@ -1,4 +1,4 @@
-// `make size`'s JerryScript lines: the heap after loading the core (issue 12's figure), from source and from its snapshot, when JERRY_SDK names an SDK.
+// `make size`'s JerryScript lines: the heap after loading the core (issue 12's figure), from source, its snapshot and its static snapshot, when JERRY_SDK names an SDK.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -21,8 +21,9 @@ export async function jerrySizeLines(): Promise<string[]> {
       `  from source    ${String(h.source.live).padStart(7)} B  (${verdict(h.source.live)})`,
     ];
     if (h.snapshot) out.push(`  from snapshot  ${String(h.snapshot.live).padStart(7)} B  (${verdict(h.snapshot.live)}; snapshot ${lib.snapshotBytes} B)`);
+    if (h.staticSnapshot) out.push(`  from static    ${String(h.staticSnapshot.live).padStart(7)} B  (${verdict(h.staticSnapshot.live)}; static snapshot ${lib.staticSnapshotBytes} B + literal list ${fs.statSync(lib.literals!).size} B, both in flash on a board)`);
     out.push(`  (the engine alone holds ${h.empty.live} B)`);
-    out.push(JSON.stringify({ bench: "jerry-core-heap", source: h.source.live, snapshot: h.snapshot ? h.snapshot.live : undefined, empty: h.empty.live, limit: CORE_HEAP_LIMIT }));
+    out.push(JSON.stringify({ bench: "jerry-core-heap", source: h.source.live, snapshot: h.snapshot ? h.snapshot.live : undefined, staticSnapshot: h.staticSnapshot ? h.staticSnapshot.live : undefined, empty: h.empty.live, limit: CORE_HEAP_LIMIT }));
     return out;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
