@@ -225,31 +225,48 @@ run_file (const char *path, uint8_t **keep)
 /* The strings of a literal list ("LENGTH STRING\n"…, as jerry-snapshot litdump --format list writes
  * them and generate --load-literals-list-format reads them), registered as external magic strings.
  * Must run right after jerry_init: a string made before would not be recognised as the magic one.
- * `buf` stays alive until the engine is cleaned up. Returns the count, or -1 on a malformed list. */
-static const jerry_char_t *magic_items[4096];
-static jerry_length_t magic_lengths[4096];
+ * `buf` and the two tables stay alive until the engine is cleaned up (on a board all three would be
+ * const arrays in flash, as litdump --format c writes them). Returns the count, or -1 on a
+ * malformed list. */
+static const jerry_char_t **magic_items;
+static jerry_length_t *magic_lengths;
 
 static int
 register_literals (const uint8_t *buf, size_t size)
 {
-  size_t at = 0;
+  /* Two passes: count and check, then fill tables of exactly that size. */
   uint32_t n = 0;
-  while (at < size)
+  for (int pass = 0; pass < 2; pass++)
   {
-    size_t len = 0, digits = 0;
-    while (at < size && buf[at] >= '0' && buf[at] <= '9' && digits < 6)
+    size_t at = 0;
+    n = 0;
+    while (at < size)
     {
-      len = len * 10 + (size_t) (buf[at++] - '0');
-      digits++;
+      size_t len = 0, digits = 0;
+      while (at < size && buf[at] >= '0' && buf[at] <= '9' && digits < 6)
+      {
+        len = len * 10 + (size_t) (buf[at++] - '0');
+        digits++;
+      }
+      if (digits == 0 || len == 0 || at >= size || buf[at] != ' ' || at + 1 + len > size)
+        return -1;
+      if (pass == 1)
+      {
+        magic_items[n] = buf + at + 1;
+        magic_lengths[n] = (jerry_length_t) len;
+      }
+      n++;
+      at += 1 + len;
+      if (at < size && buf[at] == '\n')
+        at++;
     }
-    if (digits == 0 || len == 0 || at >= size || buf[at] != ' ' || at + 1 + len > size || n >= 4096)
-      return -1;
-    magic_items[n] = buf + at + 1;
-    magic_lengths[n] = (jerry_length_t) len;
-    n++;
-    at += 1 + len;
-    if (at < size && buf[at] == '\n')
-      at++;
+    if (pass == 0)
+    {
+      magic_items = malloc ((n ? n : 1) * sizeof *magic_items);
+      magic_lengths = malloc ((n ? n : 1) * sizeof *magic_lengths);
+      if (magic_items == NULL || magic_lengths == NULL)
+        return -1;
+    }
   }
   if (n > 0)
     jerry_register_magic_strings (magic_items, n, magic_lengths);
@@ -358,5 +375,7 @@ main (int argc, char **argv)
   for (int i = 0; i < n_snap; i++)
     free (snapshots[i]);
   free (literals);
+  free (magic_items);
+  free (magic_lengths);
   return code;
 }

@@ -23,12 +23,12 @@ interface DriverResult {
   heapSize: number;
 }
 
-/** Echo `bytes` (or with `recv`, only receive them from a server that sends the pattern) through the core from `file`; the driver's RESULT. */
-async function transfer(file: string, mode: string, bytes: number, recv: boolean, extra: string[], wrapper?: string[], baud = 921600): Promise<{ result: DriverResult; stderr: string }> {
+/** Echo `bytes` (or with `recv`, only receive them from a server that sends the pattern) through the core from `files`; the driver's RESULT. */
+async function transfer(files: string[], mode: string, bytes: number, recv: boolean, extra: string[], wrapper?: string[], baud = 921600): Promise<{ result: DriverResult; stderr: string }> {
   const rig = await startRig(baud, recv ? pattern(bytes) : undefined);
   try {
     const args = [`serial=${rig.pty}`, `baud=${baud}`, `mode=${mode}`, "host=127.0.0.1", `port=${rig.port}`, `bytes=${bytes}`].concat(recv ? ["recv=1"] : [], extra);
-    const r = await runJerry([file, DRIVER], args, wrapper ? 900000 : 120000, JHOST, wrapper);
+    const r = await runJerry(files.concat([DRIVER]), args, wrapper ? 900000 : 120000, JHOST, wrapper);
     const line = r.stdout.split("\n").filter((l) => l.indexOf("RESULT ") === 0)[0];
     if (!line) throw new Error("no RESULT from the driver:\n" + (r.stdout + r.stderr).substr(-3000));
     const result = JSON.parse(line.substr(7)) as DriverResult;
@@ -56,29 +56,37 @@ async function main(): Promise<number> {
   const h = await coreHeap(lib);
   emit({ bench: "jerry-heap-empty-engine", live: h.empty.live });
   rows.push(["heap of the engine alone (no script)", kb(h.empty.live)]);
-  for (const [from, file, f] of [["source", lib.js, h.source], ["snapshot", lib.snapshot!, h.snapshot!]] as Array<[string, string, typeof h.source]>) {
+  // The core loaded three ways: the bundle, its snapshot, and its static snapshot after the literal list.
+  const core: { [from: string]: string[] } = { source: [lib.js], snapshot: [lib.snapshot!], "static snapshot": [lib.literals!, lib.staticSnapshot!] };
+  for (const [from, file, f] of [["source", lib.js, h.source], ["snapshot", lib.snapshot!, h.snapshot!], ["static snapshot", lib.staticSnapshot!, h.staticSnapshot!]] as Array<[string, string, typeof h.source]>) {
     const bytes = fs.statSync(file).size;
     emit({ bench: "jerry-heap-after-load", from, bundleBytes: bytes, live: f.live, loadPeak: f.loadPeak, heap: f.heap, limit: CORE_HEAP_LIMIT });
     rows.push([`heap after loading the core from ${from} (${kb(bytes)} file)`, `${kb(f.live)} live, ${kb(f.loadPeak)} peak while loading (aim <= ${kb(CORE_HEAP_LIMIT)})`]);
   }
-  // What each optional part adds when loaded after the core (snapshots).
+  // What each optional part adds when loaded after the core (snapshots, then static snapshots).
   for (const name of Object.keys(lib.parts)) {
-    const withPart = await heapAfterLoading([lib.snapshot!, lib.parts[name].snapshot!]);
-    emit({ bench: "jerry-heap-part", part: name, snapshotBytes: lib.parts[name].snapshotBytes, adds: withPart.live - h.snapshot!.live });
-    rows.push([`heap added by the ${name} part (snapshot, ${kb(lib.parts[name].snapshotBytes!)} file)`, kb(withPart.live - h.snapshot!.live)]);
+    const p = lib.parts[name];
+    const withPart = await heapAfterLoading([lib.snapshot!, p.snapshot!]);
+    const withStatic = await heapAfterLoading(core["static snapshot"].concat([p.staticSnapshot!]));
+    const adds = withPart.live - h.snapshot!.live;
+    const addsStatic = withStatic.live - h.staticSnapshot!.live;
+    emit({ bench: "jerry-heap-part", part: name, snapshotBytes: p.snapshotBytes, adds, staticSnapshotBytes: p.staticSnapshotBytes, addsStatic });
+    rows.push([`heap added by the ${name} part (snapshot ${kb(p.snapshotBytes!)} / static ${kb(p.staticSnapshotBytes!)} file)`, `${kb(adds)} / ${kb(addsStatic)}`]);
   }
   // createModem on the jerry-linux board (4 links, its ring sizes), nothing started.
   const create = path.join(dir, "create.js");
   fs.writeFileSync(create, "var m = A76XX.setup('jerry-linux', { serial: '/dev/null' });");
-  const created = await heapAfterLoading([lib.snapshot!, create]);
-  emit({ bench: "jerry-heap-create-modem", board: "jerry-linux", live: created.live, adds: created.live - h.snapshot!.live });
-  rows.push(["heap after the core (snapshot) + createModem, jerry-linux (4 links)", `${kb(created.live)} live (+${kb(created.live - h.snapshot!.live)})`]);
+  for (const [from, base] of [["snapshot", h.snapshot!], ["static snapshot", h.staticSnapshot!]] as Array<[string, typeof h.source]>) {
+    const created = await heapAfterLoading(core[from].concat([create]));
+    emit({ bench: "jerry-heap-create-modem", from, board: "jerry-linux", live: created.live, adds: created.live - base.live });
+    rows.push([`heap after the core (${from}) + createModem, jerry-linux (4 links)`, `${kb(created.live)} live (+${kb(created.live - base.live)})`]);
+  }
 
   // Peak heap over a 64 KB echo and a 64 KB receive (the engine's peak since start: loading peaks lower).
   for (const what of ["echo", "receive"]) {
-    for (const from of ["source", "snapshot"]) {
+    for (const from of ["source", "snapshot", "static snapshot"]) {
       for (const mode of ["buffer", "push"]) {
-        const { result } = await transfer(from === "source" ? lib.js : lib.snapshot!, mode, 65536, what === "receive", []);
+        const { result } = await transfer(core[from], mode, 65536, what === "receive", []);
         emit({ bench: `jerry-heap-peak-64k-${what}`, from, mode, peak: result.heapPeak, heap: result.heapSize });
         rows.push([`peak heap, 64 KB ${what}, ${mode} mode, core from ${from}`, kb(result.heapPeak)]);
       }
@@ -93,11 +101,11 @@ async function main(): Promise<number> {
     for (const mode of ["buffer", "push"]) {
       for (const codec of ["native", "js"]) {
         const ir: number[] = [];
-        const title = `CPU per KB received, ${codec} codec, ${mode} mode, ${cpuBaud} baud (callgrind)`;
+        const title = `CPU per KB received, ${codec} codec, ${mode} mode, ${cpuBaud} baud, core from its static snapshot (callgrind)`;
         try {
           for (const bytes of [16384, 81920]) {
             const out = path.join(dir, `callgrind-${mode}-${codec}-${bytes}.out`);
-            const { stderr } = await transfer(lib.snapshot!, mode, bytes, true, ["check=0"].concat(codec === "js" ? ["codec=js"] : []), ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`], cpuBaud);
+            const { stderr } = await transfer(core["static snapshot"], mode, bytes, true, ["check=0"].concat(codec === "js" ? ["codec=js"] : []), ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`], cpuBaud);
             const m = /Collected : (\d+)/.exec(stderr);
             if (!m) throw new Error("no callgrind total in:\n" + stderr.substr(-2000));
             ir.push(Number(m[1]));

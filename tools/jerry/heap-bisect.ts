@@ -4,8 +4,8 @@
 // (the README's flags plus --mem-heap=N) in $TMPDIR/a76xx-jerry-heap/heap-N (kept for re-runs),
 // a jhost linked against it (again whenever hal/jerryscript's C sources are newer), and a 64 KB
 // echo against the simulator; an engine out of memory
-// exits with code 3. Bisects per case (library from source / snapshot, buffer / push mode) at
-// STEP KB between LO and HI (default 128..512 KB, step 4). Snapshots come from JERRY_SDK's
+// exits with code 3. Bisects per case (library from source / snapshot / static snapshot, buffer / push mode) at
+// STEP KB between LO and HI (default 128..512 KB, from 32 KB for the static snapshot; step 4). Snapshots come from JERRY_SDK's
 // jerry-snapshot (the snapshot format does not depend on the heap size).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -43,12 +43,12 @@ function hostWithHeap(src: string, kb: number): string {
 }
 
 /** Whether a 64 KB echo completes with the library from `file` on a `kb` KB heap; the reason when not. */
-async function echoes(src: string, kb: number, file: string, mode: string): Promise<{ ok: boolean; why: string; peak?: number }> {
+async function echoes(src: string, kb: number, files: string[], mode: string): Promise<{ ok: boolean; why: string; peak?: number }> {
   const host = hostWithHeap(src, kb);
   const rig = await startRig(921600);
   try {
     const args = [`serial=${rig.pty}`, "baud=921600", `mode=${mode}`, "host=127.0.0.1", `port=${rig.port}`, "bytes=65536"];
-    const r = await runJerry([file, DRIVER], args, 60000, host);
+    const r = await runJerry(files.concat([DRIVER]), args, 60000, host);
     const line = r.stdout.split("\n").filter((l) => l.indexOf("RESULT ") === 0)[0];
     if (r.code === 3) return { ok: false, why: "out of memory" };
     if (!line) return { ok: false, why: `exit ${r.code}, no result: ${(r.stdout + r.stderr).substr(-300)}` };
@@ -70,17 +70,18 @@ async function main(): Promise<number> {
     console.error("make jerry-heap-bisect: " + why + " (its jerry-snapshot makes the snapshot)");
     return 2;
   }
-  const lo0 = Number(process.env.LO || 128);
   const hi0 = Number(process.env.HI || 512);
   const step = Number(process.env.STEP || 4);
   fs.mkdirSync(WORK, { recursive: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-bisect-"));
   const lib = await bundleJerryLib(sdk, dir);
-  const cases = (process.env.CASES || "source:buffer,source:push,snapshot:buffer,snapshot:push").split(",");
+  const cases = (process.env.CASES || "source:buffer,source:push,snapshot:buffer,snapshot:push,static:buffer,static:push").split(",");
   const rows: string[] = [];
   for (const c of cases) {
     const [from, mode] = c.split(":");
-    const file = from === "snapshot" ? lib.snapshot! : lib.js;
+    // static: the literal list, then the static snapshot (its strings and code stay out of the heap).
+    const file = from === "static" ? [lib.literals!, lib.staticSnapshot!] : from === "snapshot" ? [lib.snapshot!] : [lib.js];
+    const lo0 = Number(process.env.LO || (from === "static" ? 32 : 128));
     // Invariant: the echo fails at lo (or lo is below the range) and completes at hi.
     let lo = lo0 - step;
     let hi = hi0;
@@ -115,7 +116,7 @@ async function main(): Promise<number> {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   console.log("");
-  console.log("smallest --mem-heap for a 64 KB echo at 921600 baud (library from source|snapshot / data mode):");
+  console.log("smallest --mem-heap for a 64 KB echo at 921600 baud (library from source|snapshot|static snapshot / data mode):");
   for (const r of rows) console.log("  " + r);
   return 0;
 }
