@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 # The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
 export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools test-tools all build typecheck bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean jerry-host jerry-figures jerry-heap-bisect
+.PHONY: host-tools test-tools all build typecheck types bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean jerry-host jerry-figures jerry-heap-bisect
 
 all: build
 
@@ -31,8 +31,13 @@ test-tools:
 	  fi; \
 	  command -v socat >/dev/null || echo "socat is not installed and could not be installed here (needs root and apt-get): the tests that need it will be skipped, by name"; }
 
-# Type-check host and device code, bundle the device library, check the bundle, print its size.
-build: $(STAMP) typecheck lib-bundle
+# Type-check host and device code, bundle the device library, check the bundle, print its size;
+# emit the public API's declarations (dist/types) for TypeScript projects that depend on a76xx.
+build: $(STAMP) typecheck lib-bundle types
+
+types: $(STAMP)
+	@rm -rf dist/types
+	$(NODE_BIN)/tsc -p tsconfig.types.json
 
 typecheck: $(STAMP)
 	$(NODE_BIN)/tsc -p tsconfig.json

@@ -10,6 +10,8 @@ export { Socket, UdpSocket, BaseSocket } from "./sockets";
 export { Emitter } from "./emitter";
 export type { SocketError, CloseReason } from "../net/errors";
 export type { ModemError } from "../modem/errors";
+export type { BoardDef, PinWiring, PwrkeyWiring, UartWiring } from "../core/board";
+export type { Hal, Uart, Clock, ByteCodec, OutputPin, InputPin, ConsolePort } from "../core/hal";
 
 /**
  * The modem driver for `board` on `hal`, with `options` (apn, dataMode, parts, trace…). Touches no

@@ -29,7 +29,7 @@ import { SocketError } from "../net/errors";
 import { Table, TableStats } from "../net/table";
 import { Emitter, handlerThrew } from "./emitter";
 import { LinkStatus, linkStatus, Socket, SocketContext, UdpSocket } from "./sockets";
-import type { ListenOptions, Server } from "../parts/server";
+import type { CloseReason } from "../net/errors";
 
 /**
  * Every option createModem knows: `name=<default>:<rule>` (see core/options.ts). A function, so
@@ -66,6 +66,31 @@ export interface PartContext {
   sup: Supervisor;
   /** A new TCP socket of the modem (a server's client), to bind to an adopted slot. */
   newSocket(): Socket;
+}
+
+/** Options of listen() (the server part). */
+export interface ListenOptions {
+  /** Remote IPv4 addresses admitted (at least one); others are closed at once and counted in `rejected`. */
+  allow?: string[];
+}
+
+/**
+ * What listen() returns: a TCP server on one of the module's 4 server slots (made by the server
+ * part; declared here so the modem does not depend on its parts).
+ * Events: "listening"(), "connection"(Socket), "rejected"(ip, port), "error"(SocketError), "close"(reason).
+ */
+export interface Server extends Emitter {
+  /** Server slot (0–3), or -1 when it never got one. */
+  index: number;
+  port: number;
+  state: string;
+  accepted: number;
+  rejected: number;
+  allow: string[] | undefined;
+  /** Why it closed (undefined while open). */
+  closeReason: CloseReason | undefined;
+  /** Stop listening (AT+SERVERSTOP); accepted sockets stay open. */
+  close(): void;
 }
 
 /** Largest push the module sends: push mode's ring must hold one whole. */

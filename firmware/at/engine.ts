@@ -7,8 +7,10 @@
 // Completion callbacks run from that handling and cannot re-enter the parser: `submit` only
 // queues, and the next command is written by a scheduler task.
 //
-// Deadlines. A command waiting for its `>` prompt gets `promptMs` for it; after the prompt (or for
-// any other command) its own `timeout` runs from when the request has left the wire. One timer
+// Deadlines. A command waiting for its `>` prompt gets `promptMs` for it, and as long for the OK
+// once its payload has left the wire (the module answers at once: a frozen one is noticed in
+// seconds; its own `timeout` when shorter); then its own `timeout` runs for the async result. Any other command's
+// `timeout` runs from when the request has left the wire. One timer
 // serves every deadline: it is armed once and re-armed only when it fires early or a deadline comes
 // sooner than it, so a stream of quick commands costs no timer calls. `hurry(ms)` shortens the deadline in flight (a boot banner
 // arrived: a rebooted module will never answer it).
@@ -601,7 +603,8 @@ export class AtEngine {
           this.deliver(h[0], h[1], h[2], h[3], h[4]);
         }
         if (c.connect) return;
-        if (!c.async || this.asyncLine) this.finish(this.asyncErr, "", true, IDLE, "");
+        if (!c.async || this.asyncLine) return this.finish(this.asyncErr, "", true, IDLE, "");
+        if (c.payload !== undefined) this.deadline = this.sched.now() + c.timeout; // the send's result may take long
         return;
       }
       const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
@@ -633,7 +636,7 @@ export class AtEngine {
     if (this.phase !== CMD || !c || c.payload === undefined || this.prompted) return;
     this.prompted = true;
     this.write(c.payload, true);
-    this.deadline = this.wireEnd + c.timeout;
+    this.deadline = this.wireEnd + (c.timeout < this.opts.promptMs ? c.timeout : this.opts.promptMs);
     this.arm();
   }
 

@@ -4,7 +4,7 @@ import { transparent } from "./transparent";
 import { tools } from "./tools";
 
 export { server, transparent, tools };
-export type { Server, ListenOptions } from "./server";
+export type { ListenOptions, Server } from "../app/modem";
 export type { DiagnoseOptions, DiagnoseResult, ToolsModem } from "./tools";
 
 /** All parts, in install order. */

@@ -11,7 +11,8 @@ import type { Task } from "../core/sched";
 import { checkHost, checkPort } from "../core/validate";
 import type { AtResult } from "../at/command";
 import { Emitter } from "../app/emitter";
-import type { Part, PartContext } from "../app/modem";
+import type { ListenOptions, Part, PartContext, Server } from "../app/modem";
+export type { ListenOptions, Server };
 import type { Socket } from "../app/sockets";
 import { CloseReason, fromModem, SocketError, sockErr } from "../net/errors";
 
@@ -20,11 +21,6 @@ const MAX_ALLOW = 16;
 /** AT+SERVERSTART / AT+SERVERSTOP deadline, ms. */
 const SERVER_MS = 10000;
 
-/** Options of listen(). */
-export interface ListenOptions {
-  /** Remote IPv4 addresses admitted (at least one); others are closed at once and counted in `rejected`. */
-  allow?: string[];
-}
 
 const F_FREE = 0;
 const F_STARTING = 1;
@@ -36,7 +32,7 @@ const F_CLOSED = 4;
  * A TCP server on one of the module's 4 server slots.
  * Events: "listening"(), "connection"(Socket), "rejected"(ip, port), "error"(SocketError), "close"(reason).
  */
-export class Server extends Emitter {
+export class TcpServer extends Emitter implements Server {
   /** Server slot (0–3), or -1 when it never got one. */
   index = -1;
   port = 0;
@@ -87,7 +83,7 @@ export class Server extends Emitter {
 export class Servers {
   readonly ctx: PartContext;
   private st: number[] = [];
-  private owners: Array<Server | undefined> = [];
+  private owners: Array<TcpServer | undefined> = [];
   private stopWanted: boolean[] = [];
 
   constructor(ctx: PartContext) {
@@ -107,7 +103,7 @@ export class Servers {
   }
 
   listen(port: number, onClient: ((s: Socket) => void) | undefined, opts: ListenOptions | undefined): Server {
-    const srv = new Server(this, onClient);
+    const srv = new TcpServer(this, onClient);
     srv.port = typeof port === "number" ? port : 0;
     const e = this.start(srv, port, opts);
     if (e) {
@@ -118,7 +114,7 @@ export class Servers {
     return srv;
   }
 
-  private start(srv: Server, port: number, opts: ListenOptions | undefined): SocketError | undefined {
+  private start(srv: TcpServer, port: number, opts: ListenOptions | undefined): SocketError | undefined {
     const bad = checkPort(port, false);
     if (bad) return sockErr("invalid", bad);
     const allow = opts ? opts.allow : undefined;
@@ -150,7 +146,7 @@ export class Servers {
   /** AT+SERVERSTART (after a stop when the module still listens on the slot) or AT+SERVERSTOP. */
   private send(i: number, start: boolean, restarted: boolean): void {
     const self = this;
-    const srv = this.owners[i] as Server;
+    const srv = this.owners[i] as TcpServer;
     const c = start
       ? { request: "AT+SERVERSTART=" + srv.port + "," + i, timeout: SERVER_MS }
       : { request: "AT+SERVERSTOP=" + i, timeout: SERVER_MS, async: "+SERVERSTOP: " + i + ",", errField: 1 };
@@ -184,7 +180,7 @@ export class Servers {
     }
   }
 
-  close(srv: Server): void {
+  close(srv: TcpServer): void {
     const i = srv.index;
     if (i < 0 || this.owners[i] !== srv) return;
     if (this.st[i] === F_STARTING) this.stopWanted[i] = true;
@@ -218,7 +214,7 @@ export class Servers {
     if (ctx.opts.dataMode === "transparent") ctx.engine.hold(2000);
     const srv = this.owners[si];
     const open = srv && (this.st[si] === F_LISTENING || this.st[si] === F_STARTING);
-    const admitted = open && ip !== "" && (!(srv as Server).allow || ((srv as Server).allow as string[]).indexOf(ip) >= 0);
+    const admitted = open && ip !== "" && (!(srv as TcpServer).allow || ((srv as TcpServer).allow as string[]).indexOf(ip) >= 0);
     if (!admitted) {
       if (srv && open) {
         srv.rejected++;
@@ -229,7 +225,7 @@ export class Servers {
     }
     const s = ctx.table.adopt(l, ip, port, si);
     if (!s) {
-      (srv as Server).post("error", sockErr("no-link", "no provisioned link free for a client from " + ip + ":" + port));
+      (srv as TcpServer).post("error", sockErr("no-link", "no provisioned link free for a client from " + ip + ":" + port));
       ctx.table.closeLink(l);
       return;
     }
@@ -239,8 +235,8 @@ export class Servers {
     s.owner = sock;
     sock.bind(s);
     sock.state = "open";
-    (srv as Server).accepted++;
-    (srv as Server).post("connection", sock);
+    (srv as TcpServer).accepted++;
+    (srv as TcpServer).post("connection", sock);
   }
 }
 

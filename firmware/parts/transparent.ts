@@ -114,6 +114,17 @@ function reasonOf(run: string): CloseReason | "" {
   return r;
 }
 
+/** Where the first of the module's marker lines (`\r\nCLOSED\r\n` …) is in `s` from `from` on, or -1. */
+function midMark(s: string, from: number): number {
+  let at = -1;
+  if (s.indexOf("\r\n", from) < 0) return at;
+  for (let k = 0; k < MARKS.length; k++) {
+    const i = s.indexOf("\r\n" + MARKS[k] + "\r\n", from);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
 class Transparent implements Borrower, RawPath {
   private c: PartContext;
   private slot: Slot | undefined = undefined;
@@ -121,6 +132,8 @@ class Transparent implements Borrower, RawPath {
   private mode = OFF;
   private held = "";
   private heldRun = false;
+  /** `held` is everything since one of the module's lines that arrived with more bytes after it. */
+  private holdAll = false;
   private timer: Timer | undefined = undefined;
   /** Hold-back of an incomplete run (its own timer: the escape's timer must survive received bytes). */
   private hold: Timer | undefined = undefined;
@@ -167,6 +180,7 @@ class Transparent implements Borrower, RawPath {
     this.mode = DATA;
     this.held = "";
     this.heldRun = false;
+    this.holdAll = false;
     c.sched.cancel(this.hold);
     this.plusRun = -1;
     this.lastRx = c.sched.now();
@@ -221,6 +235,13 @@ class Transparent implements Borrower, RawPath {
     if (this.mode === DATA || this.mode === SUSPECT) c.sched.cancel(this.timer);
     // No tolerance before the module's guard: it is still in data mode then and forwards the peer's bytes.
     const okToo = this.mode === ESCAPED && (this.dtr || c.sched.now() >= this.escAt + MODULE_GUARD_MS);
+    let from = 0;
+    if (this.holdAll) {
+      // Holding all since a module line in mid-stream: an echo is bounded by what we had in flight.
+      if (s.length <= 2 * c.opts.sendChunkBytes + MAX_RUN) return this.keep(s, true, okToo);
+      this.holdAll = false; // more than any echo: the peer is still sending, that line was payload
+      from = 2;
+    }
     // Where a run of module lines (complete or not) may start, within the last MAX_RUN bytes.
     let p = s.length > MAX_RUN ? s.indexOf("\r", s.length - MAX_RUN) : s.indexOf("\r");
     let kind = 0;
@@ -230,22 +251,39 @@ class Transparent implements Borrower, RawPath {
       p = s.indexOf("\r", p + 1);
     }
     if (!kind) {
-      this.deliver(s);
-      if (this.mode === SUSPECT) this.resume();
-      return;
+      const q = this.mode === DATA || this.mode === SUSPECT ? midMark(s, from) : -1;
+      if (q < 0) {
+        this.deliver(s);
+        if (this.mode === SUSPECT) this.resume();
+        return;
+      }
+      // One of the module's lines with bytes after it: a rebooted module echoes what we wrote
+      // meanwhile. Hold everything from the line on (writing stops), as for a run at the end.
+      this.deliver(s.substr(0, q));
+      this.holdAll = true;
+      return this.keep(s.substr(q), true, okToo);
     }
     this.deliver(s.substr(0, p));
-    this.held = s.substr(p);
-    this.heldRun = kind === 2;
-    const self = this;
     if (kind === 1) {
       // Incomplete: more of the module's line is on its way, or it was payload after all.
+      this.held = s.substr(p);
+      this.heldRun = false;
+      const self = this;
       this.hold = c.sched.after(c.opts.holdBackMs, function () {
         self.flushHeld();
       });
       return;
     }
-    if (okToo && this.held.indexOf("\r\nOK\r\n") >= 0 && this.held.substr(this.held.length - 6) === "\r\nOK\r\n") {
+    this.keep(s.substr(p), true, okToo);
+  }
+
+  /** Hold `s` (module lines, or what followed one) until the line is quiet or our escape is answered. */
+  private keep(s: string, run: boolean, okToo: boolean): void {
+    const c = this.c;
+    const self = this;
+    this.held = s;
+    this.heldRun = run;
+    if (okToo && s.substr(s.length - 6) === "\r\nOK\r\n") {
       // The module's OK is the last thing it sends (it holds the peer's data from then on); a
       // peer's OK forwarded before the escape may still be on the line, followed by more bytes.
       // So the OK answers only once the line stays quiet after it.
@@ -267,6 +305,7 @@ class Transparent implements Borrower, RawPath {
     const h = this.held;
     this.held = "";
     this.heldRun = false;
+    this.holdAll = false;
     this.deliver(h);
     if (this.mode === SUSPECT) this.resume();
   }
@@ -338,6 +377,7 @@ class Transparent implements Borrower, RawPath {
     c.sched.cancel(this.hold);
     const run = this.held;
     this.held = "";
+    this.holdAll = false;
     if (this.dtr) (c.hal.dtr as { write(a: boolean): void }).write(true);
     // What was held before the OK was payload that looked like module lines.
     if (this.heldRun) this.deliver(run.substr(0, run.length - 6));
@@ -372,6 +412,7 @@ class Transparent implements Borrower, RawPath {
     const run = this.heldRun ? this.held : "";
     this.held = "";
     this.heldRun = false;
+    this.holdAll = false;
     this.mode = OFF;
     const why = reasonOf(run);
     // The module's own lines ended data mode; what we wrote since may sit on its command line: the engine flushes it.

@@ -6,7 +6,7 @@
 // figure must be ≤ 10 s; the table is printed for the README. The modem must then recover.
 import * as assert from "assert";
 import { schema } from "../../firmware/app/index";
-import { boot, closeAll, peer, record } from "./sim-world";
+import { boot, closeAll, closes, peer, record, writeAll } from "./sim-world";
 
 const closers: Array<() => unknown> = [];
 const LIMIT_MS = 10000;
@@ -70,6 +70,39 @@ describe("time to notice a fault, per data mode (issue 16)", function () {
         assert.ok(await w.until(() => r2.log.length > 0, 10000), "the next connect hangs: " + w.events.join());
         assert.deepStrictEqual(r2.log, ["connect"]);
         assert.ok(w.hal.clock.now() - tc < 5000, "connected in " + (w.hal.clock.now() - tc) + " ms");
+      });
+    }
+  }
+});
+
+const writingFigures: { [k: string]: string } = {};
+
+describe("time to notice a fault while the app keeps writing (issue 16)", function () {
+  this.timeout(60000);
+  afterEach(() => closeAll(closers));
+  after(() => console.log("      while writing: " + JSON.stringify(writingFigures, null, 1)));
+
+  for (const mode of MODES) {
+    for (const fault of FAULTS) {
+      it(`${mode} mode: a ${fault} while the app writes as fast as backpressure allows is noticed within ${LIMIT_MS / 1000} s, the socket closed once`, async () => {
+        const p = await peer(closers, true);
+        const w = await boot({ mode, opts: { backoffMinMs: 100, healthCheckMs: DEFAULT_HEALTH_MS } }, closers);
+        const sock = w.modem.connect("127.0.0.1", p.port);
+        const r = record(w, sock);
+        writeAll(sock, "0123456789abcdef".repeat(1 << 16), 512);
+        assert.ok(await w.until(() => r.data.length >= 32768, 20000), "echo flowing: " + r.data.length);
+        const t0 = w.hal.clock.now();
+        if (fault === "reboot") w.sim.fault.reboot();
+        else if (fault === "freeze") w.sim.fault.hang(true);
+        else w.sim.fault.dropNetwork();
+        const offline = () => w.events.some((e, i) => e.indexOf("offline") === 0 && w.times[i] >= t0);
+        assert.ok(await w.until(() => r.closedAt >= 0 || offline(), 60000), "not noticed in 60 s: " + r.log.join() + " / " + w.events.join());
+        const offAt = w.times.filter((t, i) => w.events[i].indexOf("offline") === 0 && t >= t0);
+        const ms = Math.round(Math.min(...[r.closedAt].concat(offAt).filter((t) => t >= 0)) - t0);
+        assert.ok(await w.until(() => r.closedAt >= 0, 60000), r.log.join());
+        writingFigures[mode + "/" + fault] = ms + ", socket " + r.log.slice(1).join(",") + " at " + Math.round(r.closedAt - t0);
+        assert.ok(ms <= LIMIT_MS, mode + " " + fault + " while writing noticed after " + ms + " ms: " + r.log.join() + " / " + w.events.join());
+        assert.strictEqual(closes(r).length, 1, r.log.join());
       });
     }
   }

@@ -237,17 +237,33 @@ describe("AT engine: sends and the prompt deadline", () => {
     assert.deepStrictEqual(r.log.all(), ["timeout 1 AT+CIPSEND=0,3", "urc > "], "the late prompt is a plain line once the send has failed");
   });
 
-  it("gives the send its own timeout from when the payload has left the wire", () => {
+  it("times a send out promptMs after its payload left the wire when no OK follows (a module frozen mid-send is noticed in seconds, not at the send's own timeout)", () => {
     const r = makeRig({ engine: { promptMs: 100 }, baud: 9600 });
     r.modem.on("AT+CIPSEND=0,96", (c, m) => {
       m.send("\r\n> ");
-      m.expectPayload(96, () => undefined); // accepted, never confirmed
+      m.expectPayload(96, () => undefined); // taken, then silence
     });
     const data = "d".repeat(96); // 100 ms on the wire at 9600 baud
-    const s = r.submit(send(0, data, 300));
+    const s = r.submit(send(0, data, 15000));
+    r.run(150);
+    assert.equal(s.result, undefined, "the payload is still on the wire or just left it");
+    r.run(250);
+    assert.deepStrictEqual(s.result && s.result.error, { kind: "timeout", code: -1, text: "no answer to AT+CIPSEND=0,96" });
+    assert.ok(s.at > 200 && s.at < 260, "timed out at " + s.at + " ms: promptMs after the payload's end (~120 ms)");
+    assert.deepStrictEqual(r.modem.payloads, [data]);
+  });
+
+  it("gives a send its own timeout for the async result once the module said OK to its payload", () => {
+    const r = makeRig({ engine: { promptMs: 100 }, baud: 9600 });
+    r.modem.on("AT+CIPSEND=0,96", (c, m) => {
+      m.send("\r\n> ");
+      m.expectPayload(96, () => m.send("\r\nOK\r\n")); // accepted, never confirmed
+    });
+    const data = "d".repeat(96);
+    const s = r.submit(send(0, data, 1000));
+    r.run(1000);
+    assert.equal(s.result, undefined, "the OK moved the deadline to the send's own timeout");
     r.run(400);
-    assert.equal(s.result, undefined, "the prompt deadline no longer applies, the payload is still within its own");
-    r.run(100);
     assert.deepStrictEqual(s.result && s.result.error, { kind: "timeout", code: -1, text: "no answer to AT+CIPSEND=0,96" });
     assert.deepStrictEqual(r.modem.payloads, [data]);
   });
