@@ -28,7 +28,7 @@ async function transfer(files: string[], mode: string, bytes: number, recv: bool
   const rig = await startRig(baud, recv ? pattern(bytes) : undefined);
   try {
     const args = [`serial=${rig.pty}`, `baud=${baud}`, `mode=${mode}`, "host=127.0.0.1", `port=${rig.port}`, `bytes=${bytes}`].concat(recv ? ["recv=1"] : [], extra);
-    const r = await runJerry(files.concat([DRIVER]), args, wrapper ? 900000 : 120000, JHOST, wrapper);
+    const r = await runJerry(files.concat([DRIVER]), args, wrapper ? 300000 : 120000, JHOST, wrapper);
     const line = r.stdout.split("\n").filter((l) => l.indexOf("RESULT ") === 0)[0];
     if (!line) throw new Error("no RESULT from the driver:\n" + (r.stdout + r.stderr).substr(-3000));
     const result = JSON.parse(line.substr(7)) as DriverResult;
