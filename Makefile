@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 # The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
 export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools test-tools all build typecheck types bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean
+.PHONY: host-tools test-tools all build typecheck types bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean jerry-host jerry-figures jerry-heap-bisect
 
 all: build
 
@@ -43,11 +43,15 @@ typecheck: $(STAMP)
 	$(NODE_BIN)/tsc -p tsconfig.json
 	$(NODE_BIN)/tsc -p tsconfig.device.json
 	$(NODE_BIN)/tsc -p hal/espruino/tsconfig.json
+	$(NODE_BIN)/tsc -p hal/jerryscript/tsconfig.json
 
 # Without BOARD/APP: the library, dist/a76xx.js. With them: an app bundle for that board (see README):
 # make bundle BOARD=esp32 APP=tcp-echo|path/to/app.ts [APN=…] [MODE=…] [MODEM="option=value …"] [ARGS="…"] [SERIAL=…]
+# TARGET=jerryscript: dist/a76xx-jerry.js (or dist/<app>-<board>.js with APP=) and its .snapshot when JERRY_SDK is set.
 bundle: $(STAMP)
-	@if [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
+	@if [ "$(TARGET)" = jerryscript ]; then $(TSNODE) tools/jerry/bundle-cli.ts; \
+	elif [ -n "$(TARGET)" -a "$(TARGET)" != espruino ]; then echo "TARGET must be espruino (default) or jerryscript" >&2; exit 2; \
+	elif [ -n "$(BOARD)$(APP)" ]; then $(TSNODE) tools/flash/cli.ts bundle; else $(TSNODE) tools/bundle/cli.ts; fi
 
 lib-bundle: $(STAMP)
 	$(TSNODE) tools/bundle/cli.ts
@@ -105,5 +109,25 @@ ports: $(STAMP)
 demo: $(STAMP)
 	$(TSNODE) tools/demo/run.ts
 
+# The JerryScript host (hal/jerryscript/*.c) against a JerryScript 3.0 SDK: make jerry-host JERRY_SDK=/path/to/sdk
+# (the SDK is include/ + lib/libjerry-{core,ext,port}.a + bin/jerry-snapshot; README "JerryScript").
+JERRY_HOST := build/jerry/jhost
+JHOST_SOURCES := $(wildcard hal/jerryscript/*.c) hal/jerryscript/jhost.h
+jerry-host: $(JERRY_HOST)
+
+$(JERRY_HOST): $(JHOST_SOURCES) $(if $(JERRY_SDK),$(wildcard $(JERRY_SDK)/lib/*.a))
+	@test -n "$(JERRY_SDK)" || { echo "make jerry-host needs JERRY_SDK=<JerryScript 3.0 SDK: include/ and lib/ (see README, JerryScript)>" >&2; exit 2; }
+	@test -f "$(JERRY_SDK)/include/jerryscript.h" -a -f "$(JERRY_SDK)/lib/libjerry-core.a" || { echo "JERRY_SDK=$(JERRY_SDK) has no include/jerryscript.h or lib/libjerry-core.a" >&2; exit 2; }
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -o $@ $(filter %.c,$(JHOST_SOURCES)) -I "$(JERRY_SDK)/include" -L "$(JERRY_SDK)/lib" -ljerry-ext -ljerry-core -ljerry-port -lm
+
+# Heap and CPU figures of the library on the JerryScript host (needs JERRY_SDK; valgrind for the CPU part).
+jerry-figures: $(STAMP) host-tools
+	$(TSNODE) tools/jerry/figures.ts
+
+# The smallest engine heap that completes a 64 KB echo: builds JerryScript from JERRY_SRC once per size tried (in $$TMPDIR).
+jerry-heap-bisect: $(STAMP) host-tools
+	$(TSNODE) tools/jerry/heap-bisect.ts
+
 clean:
-	rm -rf dist
+	rm -rf dist build

@@ -155,15 +155,15 @@ export async function bundle(entry: string, outfile: string, minify: boolean): P
 }
 
 /**
- * Build every library bundle into dist/ (`<name>.js`); returns them in LIBRARY order. Built twice
- * when minified: the second pass uses the renaming the first pass completed, so every bundle
- * shares one mapping.
+ * Build every library bundle into `dir` (dist/ by default) as `<name>.js`; returns them in LIBRARY
+ * order. Built twice when minified: the second pass uses the renaming the first pass completed, so
+ * every bundle shares one mapping.
  */
-export async function bundleAll(minify: boolean): Promise<BundleResult[]> {
+export async function bundleAll(minify: boolean, dir?: string): Promise<BundleResult[]> {
   let out: BundleResult[] = [];
   for (let pass = minify ? 0 : 1; pass < 2; pass++) {
     out = [];
-    for (const lib of LIBRARY) out.push(await bundleLibrary(lib, path.join(ROOT, "dist", lib.name + ".js"), minify));
+    for (const lib of LIBRARY) out.push(await bundleLibrary(lib, path.join(dir || path.join(ROOT, "dist"), lib.name + ".js"), minify));
   }
   return out;
 }

@@ -6,7 +6,8 @@
 //   candidates = members of the classes and interfaces declared under firmware/
 //   reserved   = members of the public types (what applications, HALs and parts written by users
 //                touch), the option names of every schema, and every member name the runtimes
-//                declare (TypeScript's ES2015 library, @types/espruino, hal/espruino's declarations)
+//                declare (TypeScript's ES2015 library, @types/espruino, hal/espruino's declarations,
+//                the JerryScript host's natives in hal/jerryscript/jhost.d.ts)
 //   mangled    = candidates − reserved
 // A name is renamed in every object, so one public use of a name keeps it everywhere.
 import * as crypto from "crypto";
@@ -15,6 +16,8 @@ import * as path from "path";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** The natives of the JerryScript host: the JerryScript bundles call them by name. */
+const JHOST_DECLARATIONS = path.join(ROOT, "hal/jerryscript/jhost.d.ts");
 /** The computed list, kept between runs while the sources it was computed from are unchanged. */
 const CACHE = path.join(ROOT, "dist", ".mangle-names.json");
 
@@ -30,6 +33,7 @@ function sourcesHash(): string {
   };
   walk(path.join(ROOT, "firmware"));
   walk(path.join(ROOT, "hal/espruino"));
+  h.update(fs.readFileSync(JHOST_DECLARATIONS));
   h.update(fs.readFileSync(__filename));
   return h.digest("hex");
 }
@@ -180,6 +184,7 @@ function computeNames(): string[] {
     };
     visit(sf);
   }
+  declaredNames(ts.createSourceFile(JHOST_DECLARATIONS, fs.readFileSync(JHOST_DECLARATIONS, "utf8"), ts.ScriptTarget.ES2015), reserved);
   return Array.from(candidates).filter((n) => !reserved.has(n) && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(n)).sort();
 }
 

@@ -1,8 +1,9 @@
-// `make size`: the device bundle's size, minified and gzipped, and each top-level module's share.
+// `make size`: the device bundle's size, minified and gzipped, each top-level module's share, and (with JERRY_SDK) the JerryScript heap after loading the core.
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { bundle, ROOT } from "./build";
+import { jerrySizeLines } from "../jerry/size";
 
 /** Group an input path into its top-level module: firmware/at, firmware/core, hal/espruino, boards … */
 function moduleOf(input: string): string {
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   }
   console.log(`  ${"(wrapper)".padEnd(18)} ${String(code.length - attributed).padStart(7)}`);
   console.log(JSON.stringify({ bench: "size", bytes: code.length, gzip: gz, modules: shares }));
+  // JerryScript: the heap after loading the core (issue 12), when JERRY_SDK is set.
+  for (const line of await jerrySizeLines()) console.log(line);
 }
 
 main().catch((err) => {

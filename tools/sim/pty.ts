@@ -121,7 +121,11 @@ export class PtyBridge {
       if (opts.transcript) opts.transcript.record("modem>", chunk);
       if (this.proc.stdin && !this.proc.stdin.destroyed) this.proc.stdin.write(Buffer.from(chunk, "latin1"));
     });
-    this.inbound = new PacedLine(new DriftFreeClock(clock), { baud: opts.baud, chunk: opts.chunk || 64 }, (chunk, at) => {
+    // Chunks of what the wire carries in about 4 ms (at least 16 bytes) unless the caller sets one:
+    // a wall-clock timer cannot fire much more often, and smaller chunks would carry fewer bytes
+    // than the line rate allows (at 921600 a transparent escape's +++ then reached the module
+    // inside its guard time, behind data still queued here).
+    this.inbound = new PacedLine(new DriftFreeClock(clock), { baud: opts.baud, chunk: opts.chunk || (() => Math.max(16, Math.round(this.inbound.baud / 2500))) }, (chunk, at) => {
       if (opts.transcript) opts.transcript.record("host>", chunk);
       if (this.handler) this.handler(chunk, at);
     });
