@@ -12,13 +12,24 @@ import { createModem, CreateOptions, Modem } from "../../firmware/app/index";
 
 declare var A76XX: unknown;
 
+/** setup()'s options: the modem's, plus `serial`, the serial device of a board that has one (the Linux build: "/dev/ttyUSB0", a simulator's PTY). */
+interface SetupOptions extends CreateOptions {
+  serial?: string;
+}
+
 /**
  * The usual start: the modem on board `boardId` (esp32, t-a7670, pico, linux) with `options`
- * (apn, dataMode, …). Throws Error on an unknown board id (a programmer error at the REPL).
+ * (apn, dataMode, serial, …). Throws Error on an unknown board id, or `serial` on a board whose
+ * UART is not a device path (programmer errors at the REPL).
  */
-function setup(boardId: string, options?: CreateOptions): Modem {
-  const board = findBoard(boardId) as BoardDef;
-  if (!board) throw new Error("a76xx: unknown board " + boardId);
+function setup(boardId: string, options?: SetupOptions): Modem {
+  const found = findBoard(boardId) as BoardDef;
+  if (!found) throw new Error("a76xx: unknown board " + boardId);
+  let board = found;
+  if (options && options.serial) {
+    if (!found.uart.path) throw new Error("a76xx: board " + boardId + " has no serial device path; serial is for the linux board");
+    board = Object.assign({}, found, { uart: Object.assign({}, found.uart, { path: options.serial }) });
+  }
   return createModem(createEspruinoHal(board), board, options);
 }
 

@@ -56,7 +56,14 @@ async function buildFor(board: string | undefined, app: string | undefined): Pro
   return { file: res.outfile, bytes: res.bytes };
 }
 
-function run(args: string[], timeoutMs: number): Promise<number> {
+/**
+ * Arguments every CLI call gets: `--no-ble`, because the CLI otherwise initialises Bluetooth through
+ * D-Bus and crashes where there is none (containers, WSL, CI); boards are reached by serial or TCP.
+ */
+const ALWAYS = ["--no-ble"];
+
+function run(given: string[], timeoutMs: number): Promise<number> {
+  const args = ALWAYS.concat(given);
   console.log(`$ ${path.relative(ROOT, ESPRUINO)} ${args.join(" ")}`);
   return new Promise((resolve) => {
     const child = spawn(ESPRUINO, args, { stdio: "inherit" });
@@ -93,8 +100,8 @@ async function main(): Promise<number> {
       console.error(`It would build and upload ${what}:`);
       console.error(
         app
-          ? `  ${path.relative(ROOT, ESPRUINO)} -p <PORT> -b ${baud} --config SAVE_ON_SEND=1 dist/${app}-${board || "<board>"}.js`
-          : `  ${path.relative(ROOT, ESPRUINO)} -p <PORT> -b ${baud} --storage a76xx:dist/a76xx.js`,
+          ? `  ${path.relative(ROOT, ESPRUINO)} ${ALWAYS.join(" ")} -p <PORT> -b ${baud} --config SAVE_ON_SEND=1 dist/${app}-${board || "<board>"}.js`
+          : `  ${path.relative(ROOT, ESPRUINO)} ${ALWAYS.join(" ")} -p <PORT> -b ${baud} --storage a76xx:dist/a76xx.js`,
       );
       console.error(howToFindPort());
       return 2;

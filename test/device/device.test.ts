@@ -1,0 +1,133 @@
+// The firmware on the real Espruino interpreter (Linux build) against the simulator on a PTY and real loopback servers: the library as a user drives it, every example app × data mode × baud, memory through 256 KB, the debug build, and the flash path. One skipped line without ESPRUINO.
+//
+// Environment: ESPRUINO (release build; every test here needs it), ESPRUINO_DEBUG (asserts on; its
+// tests are skipped with one line without it), DEVICE_JOBS (interpreters run in parallel, default 6),
+// DEVICE_KEEP=1 (keep each run's temp directory: transcript, bundle, Storage). Runs are independent and
+// start together in the suite's before hook; the flash test holds a machine-wide lock on port 2323
+// (fixed in the Linux build), so flash runs are serialized across processes.
+// Assertions are on bytes, lines and memory, never on time: the Linux build sleeps up to 50 ms per idle loop.
+import * as assert from "assert";
+import { APP_MODES, AppRun, BAUDS, DATA_MODES, describeRun, runApp } from "../../tools/device/apps";
+import { flashAndReboot, FlashResult } from "../../tools/device/flash";
+import { LibraryRun, runLibrary } from "../../tools/device/library";
+import { MAX_GROWTH_PCT, SAMPLE_EVERY_BYTES, transferMemory, TransferMemory } from "../../tools/device/memory";
+import { defaultPoolSize } from "../../tools/device/pool";
+import { liveChildren } from "../../tools/device/process";
+import { Runtime, runtimeFromEnv, runtimeMissing } from "../../tools/device/runtimes";
+import { Jobs } from "./jobs";
+
+const WHAT: { [app: string]: string } = {
+  "echo-check": "16 KB echoed, compared as it arrives on the device and at the server, byte for byte",
+  "tcp-echo": "its lines reach the server and come back intact, then it closes",
+  "udp-echo": "its datagrams reach the server and the replies come back intact",
+  "http-get": "a 12 KB body from a server that closes right after it arrives byte for byte",
+  server: "it accepts a real client, greets it and echoes 1 KB back",
+  diagnose: "every diagnosis step passes, the TCP round trip included",
+};
+
+function libraryTests(jobs: Jobs, rt: Runtime): void {
+  describe("the library (dist/a76xx.js) driven by a user's script", () => {
+    const check = (r: LibraryRun) => assert.ok(r.ok, `${r.failures.join("; ")}\n    ${r.lines.slice(-12).join("\n    ")}`);
+    jobs.it('pasted (global A76XX), setup("linux", {serial, …}) in buffer mode: a TCP echo of every byte value comes back identical', 10, () => runLibrary(rt, { load: "pasted", mode: "buffer", baud: 115200 }), check);
+    jobs.it('stored in Storage and loaded with require("a76xx") in push mode at 921600 baud: the same echo comes back identical', 15, () => runLibrary(rt, { load: "module", mode: "push", baud: 921600 }), check);
+  });
+}
+
+function appTests(jobs: Jobs, rt: Runtime): void {
+  describe("every example app bundled for the linux board", () => {
+    for (const app of Object.keys(APP_MODES)) {
+      describe(app, () => {
+        for (const baud of BAUDS) {
+          for (const mode of APP_MODES[app]) {
+            jobs.it(`${mode} mode at ${baud} baud: ${WHAT[app]}`, app === "echo-check" ? 20 : 10, () => runApp(rt, { app, mode, baud }), (r: AppRun) => assert.ok(r.ok, describeRun(r)));
+          }
+        }
+      });
+    }
+  });
+}
+
+function memoryTests(jobs: Jobs, rt: Runtime): void {
+  const bytes = 256 * 1024;
+  describe(`memory through a ${bytes / 1024} KB echo at 921600 baud (process.memory().usage every ${SAMPLE_EVERY_BYTES / 1024} KB received)`, () => {
+    for (const mode of ["buffer", "push"] as const) {
+      jobs.it(
+        `${mode} mode: every byte echoed and the last quarter of the samples is at most ${MAX_GROWTH_PCT} % above the first`,
+        mode === "buffer" ? 140 : 90,
+        () => transferMemory(rt, mode, 921600, bytes),
+        (m: TransferMemory) => {
+          assert.ok(m.run.ok, describeRun(m.run));
+          const f = m.flat;
+          const series = m.byBytes.map((s) => `${Math.round((s.bytes as number) / 1024)}K:${s.usage}`).join(" ");
+          assert.ok(f.samples >= 32, `only ${f.samples} memory samples: ${series}`);
+          assert.ok(
+            f.growthPct <= MAX_GROWTH_PCT,
+            `usage grew ${f.growthPct.toFixed(2)} % (first quarter mean ${f.firstQuarterMean.toFixed(0)}, last ${f.lastQuarterMean.toFixed(0)} JsVars): ${series}`,
+          );
+        },
+      );
+    }
+  });
+}
+
+function debugTests(jobs: Jobs): void {
+  const missing = runtimeMissing("espruino-debug");
+  if (missing) {
+    it(`debug-build tests skipped: ${missing} (the path of Espruino's Linux build with asserts on)`, function () {
+      this.skip();
+    });
+    return;
+  }
+  const dbg = runtimeFromEnv("espruino-debug") as Runtime;
+  describe("on the debug build (interpreter asserts on): runs to the end without an ASSERT", () => {
+    const noAssert = (r: AppRun) => {
+      assert.deepStrictEqual(r.fatal, [], describeRun(r));
+      assert.ok(r.finished, "the run did not reach its end (a failed assert stops the interpreter): " + describeRun(r));
+    };
+    for (const mode of DATA_MODES) {
+      jobs.it(`echo-check in ${mode} mode at 115200 baud`, 20, () => runApp(dbg, { app: "echo-check", mode, baud: 115200 }), noAssert);
+    }
+    for (const app of Object.keys(APP_MODES).filter((a) => a !== "echo-check")) {
+      jobs.it(`${app} in push mode at 921600 baud`, 12, () => runApp(dbg, { app, mode: "push", baud: 921600 }), noAssert);
+    }
+    jobs.it("the library pasted, a user's script in buffer mode", 10, () => runLibrary(dbg, { load: "pasted", mode: "buffer", baud: 115200 }), (r: LibraryRun) => {
+      const asserts = r.lines.filter((l) => /ASSERT\(/.test(l));
+      assert.deepStrictEqual(asserts, [], r.lines.slice(-12).join("\n"));
+      assert.ok(r.ok, r.failures.join("; "));
+    });
+  });
+}
+
+function flashTests(jobs: Jobs, rt: Runtime): void {
+  describe("make flash PORT=tcp://127.0.0.1:2323 BOARD=linux APP=echo-check SERIAL=<pty> into `espruino --telnet`", () => {
+    jobs.it("the upload succeeds, the app runs from boot code, and again after the interpreter restarts", 70, () => flashAndReboot(rt), (r: FlashResult) => {
+      const bad = r.phases.filter((p) => !p.ok);
+      assert.strictEqual(r.phases.length, 4, "phases run: " + r.phases.map((p) => p.name + (p.ok ? "" : " (FAILED: " + p.failures.join("; ") + ")")).join(", "));
+      assert.deepStrictEqual(
+        bad.map((p) => p.name),
+        [],
+        bad.map((p) => `${p.name}: ${p.failures.join("; ")}\n    ${p.output.join("\n    ")}`).join("\n"),
+      );
+    });
+  });
+}
+
+const missing = runtimeMissing("espruino");
+if (missing) {
+  it(`real-interpreter tests skipped: ${missing} (the path of Espruino's Linux build; .ci/run sets it when it finds one)`, function () {
+    this.skip();
+  });
+} else {
+  const rt = runtimeFromEnv("espruino") as Runtime;
+  describe(`on the real interpreter (ESPRUINO=${rt.exe})`, function () {
+    this.timeout(0); // every run has its own deadline (tools/device); a slow queue is not a failure
+    const jobs = new Jobs(defaultPoolSize());
+    before(() => jobs.start(process.env.GREP ? new RegExp(process.env.GREP) : undefined));
+    libraryTests(jobs, rt);
+    appTests(jobs, rt);
+    memoryTests(jobs, rt);
+    debugTests(jobs);
+    flashTests(jobs, rt);
+    after(() => assert.strictEqual(liveChildren(), 0, "interpreter or CLI processes left running"));
+  });
+}
