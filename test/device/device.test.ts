@@ -59,6 +59,10 @@ function memoryTests(jobs: Jobs, rt: Runtime): void {
           assert.ok(m.run.ok, describeRun(m.run));
           const f = m.flat;
           const series = m.byBytes.map((s) => `${Math.round((s.bytes as number) / 1024)}K:${s.usage}`).join(" ");
+          console.log(
+            `        ${mode}: ${f.samples} samples, first quarter mean ${f.firstQuarterMean.toFixed(0)}, last ${f.lastQuarterMean.toFixed(0)} JsVars ` +
+              `(${f.growthPct >= 0 ? "+" : ""}${f.growthPct.toFixed(2)} %), min ${f.min}, max ${f.max}, peak incl. timer samples ${m.peak}`,
+          );
           assert.ok(f.samples >= 32, `only ${f.samples} memory samples: ${series}`);
           assert.ok(
             f.growthPct <= MAX_GROWTH_PCT,

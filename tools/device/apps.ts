@@ -176,16 +176,16 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
         const l = await wait((x) => /^udp closed: /.test(x), "udp closed: line");
         if (l !== undefined) checks.that(l === "udp closed: local", `the app printed "${l}"`);
         const sent = sv.udpEcho.received.map((d) => d.data);
-        checks.that(sent.join("|") === "ping 1|ping 2|ping 3", `the echo server received ${JSON.stringify(sent)}`);
+        checks.that(sent.join("|") === "ping 1|ping 2|ping 3", `the echo server received ${JSON.stringify(sent)}, not ping 1..3`);
         const replies: Array<{ from: string; data: string }> = [];
         for (const x of child.lines) {
           const m = /^reply from (\S*) (".*")$/.exec(x);
           if (m) replies.push({ from: m[1], data: JSON.parse(m[2]) as string });
         }
         if (o.mode === "push") {
-          checks.that(replies.map((r) => r.data).join("|") === "ping 1|ping 2|ping 3", `the app got replies ${JSON.stringify(replies.map((r) => r.data))}`);
+          checks.that(replies.map((r) => r.data).join("|") === "ping 1|ping 2|ping 3", `the app got replies ${JSON.stringify(replies.map((r) => r.data))}, not ping 1..3`);
           const from = "127.0.0.1:" + sv.udpEcho.port;
-          checks.that(replies.every((r) => r.from === from), `every reply came from ${from}: ${JSON.stringify(replies.map((r) => r.from))}`);
+          checks.that(replies.every((r) => r.from === from), `not every reply came from ${from}: ${JSON.stringify(replies.map((r) => r.from))}`);
         } else {
           // Buffer mode reports neither datagram boundaries nor senders: only the bytes, in order.
           checks.same(replies.map((r) => r.data).join(""), "ping 1ping 2ping 3", "the app received");
@@ -199,7 +199,7 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
         const headEnd = got.indexOf("\r\n\r\n");
         const req = sv.httpRequests[0];
         checks.that(!!req && req.method === "GET" && req.url === HTTP_PATH, `the server got ${req ? req.method + " " + req.url : "no request"}`);
-        checks.that(child.lines.indexOf("HTTP/1.1 200 OK") >= 0, "the app printed the status line HTTP/1.1 200 OK");
+        checks.that(child.lines.indexOf("HTTP/1.1 200 OK") >= 0, "the app did not print the status line HTTP/1.1 200 OK");
         // The server closes right behind the body, so either side's close may come first (local: the
         // app saw Content-Length and ended; remote: the server's close came in the same read).
         if (l !== undefined) checks.that(/^done \((local|remote)\): /.test(l) && l.indexOf(`: ${body.length} body bytes`) > 0, `the app printed "${l}" (expected done (local or remote): ${body.length} body bytes)`);
@@ -211,12 +211,12 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
         const payload = testPayload(1024, 0x5e7);
         const l = await wait((x) => /^listening on /.test(x), "listening line");
         const port = env.sim.listeningPort();
-        checks.that(l === undefined || port !== undefined, "the simulator has a listening server");
+        checks.that(l === undefined || port !== undefined, "the simulator has no listening server");
         if (l !== undefined && port !== undefined) {
           const client = await TcpClient.connect(port);
           try {
             const greeted = await child.waitFor(() => (client.received.length >= greeting.length ? true : undefined), 30000);
-            checks.that(!!greeted, `the client got the greeting (got ${JSON.stringify(client.received)})`);
+            checks.that(!!greeted, `the client did not get the greeting (got ${JSON.stringify(client.received)})`);
             client.send(payload);
             await child.waitFor(() => (client.received.length >= greeting.length + payload.length ? true : undefined), 60000);
             checks.same(client.received, greeting + payload, "the client received (greeting + its payload echoed)");
@@ -233,7 +233,7 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
         const fails = child.lines.filter((x) => /^FAIL\b/.test(x));
         checks.that(fails.length === 0, `diagnosis steps failed: ${fails.join(" | ")}`);
         if (l !== undefined) checks.that(/ 0 failed/.test(l), `the app printed "${l}"`);
-        checks.that(child.lines.some((x) => /^PASS\s+TCP round trip/.test(x)), "the TCP round trip step passed");
+        checks.that(child.lines.some((x) => /^PASS\s+TCP round trip/.test(x)), "the TCP round trip step did not pass");
         checks.same(sv.tcpEcho.received[0] || "", "ping", "the echo server received");
         bytesOut = (sv.tcpEcho.received[0] || "").length;
         bytesIn = bytesOut;
