@@ -71,8 +71,9 @@ repl: $(STAMP)
 	$(TSNODE) tools/flash/cli.ts repl
 
 # The main job on a fresh machine: real loopback servers + the simulator + the firmware, every exchange verified.
-demo: $(STAMP)
-	$(TSNODE) tools/demo/run.ts
+# With ESPRUINO=<Espruino's Linux build>: the same exchanges with the firmware on that interpreter.
+demo: $(STAMP) host-tools
+	$(TSNODE) tools/demo/run.ts $(if $(ESPRUINO),--espruino "$(ESPRUINO)")
 
 clean:
 	rm -rf dist

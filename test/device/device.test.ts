@@ -7,12 +7,14 @@
 // (fixed in the Linux build), so flash runs are serialized across processes.
 // Assertions are on bytes, lines and memory, never on time: the Linux build sleeps up to 50 ms per idle loop.
 import * as assert from "assert";
+import * as path from "path";
+import { ROOT } from "../../tools/bundle/build";
 import { APP_MODES, AppRun, BAUDS, DATA_MODES, describeRun, runApp } from "../../tools/device/apps";
 import { flashAndReboot, FlashResult } from "../../tools/device/flash";
 import { LibraryRun, runLibrary } from "../../tools/device/library";
 import { MAX_GROWTH_PCT, SAMPLE_EVERY_BYTES, transferMemory, TransferMemory } from "../../tools/device/memory";
 import { defaultPoolSize } from "../../tools/device/pool";
-import { liveChildren } from "../../tools/device/process";
+import { Child, liveChildren } from "../../tools/device/process";
 import { Runtime, runtimeFromEnv, runtimeMissing } from "../../tools/device/runtimes";
 import { Jobs } from "./jobs";
 
@@ -116,6 +118,60 @@ function flashTests(jobs: Jobs, rt: Runtime): void {
   });
 }
 
+/** The demo's summary rows as cells (the lines after "== summary" that start with "| ", minus header and rule). */
+function summaryRows(lines: string[]): string[][] {
+  const at = lines.indexOf("== summary");
+  const rows: string[][] = [];
+  for (let i = at + 1; at >= 0 && i < lines.length; i++) {
+    const l = lines[i];
+    if (!l.startsWith("|")) {
+      if (rows.length) break;
+      continue;
+    }
+    if (l.startsWith("|-")) continue;
+    const cells = l.split("|").slice(1, -1).map((c) => c.trim());
+    if (cells[0] !== "exchange") rows.push(cells);
+  }
+  return rows;
+}
+
+function demoTests(jobs: Jobs, rt: Runtime): void {
+  describe("make demo ESPRUINO=… (tools/demo/run.ts --espruino)", () => {
+    const expected = [
+      "TCP echo | buffer",
+      "HTTP GET (examples/http-get) | buffer",
+      "TCP server accept (examples/server) | buffer",
+      "TCP echo | push",
+      "UDP echo (examples/udp-echo) | push",
+      "TCP echo | transparent",
+    ];
+    jobs.it(
+      "runs the demo's six exchanges on the interpreter and its summary and exit code say which verified",
+      45,
+      async () => {
+        const c = new Child(path.join(ROOT, "node_modules/.bin/ts-node"), ["--transpile-only", "tools/demo/run.ts", "--espruino", rt.exe], { cwd: ROOT, env: Object.assign({}, process.env, { DEVICE_JOBS: "3" }) });
+        await c.waitFor(() => undefined, 600000);
+        await c.terminate(5000); // it kills its own interpreters on SIGTERM
+        return c;
+      },
+      (c: Child) => {
+        const rows = summaryRows(c.lines);
+        assert.deepStrictEqual(rows.map((r) => r[0] + " | " + r[1]), expected, c.tail(40));
+        const bad = rows.filter((r) => r[4] !== "yes");
+        for (const r of rows) assert.ok(r[4] === "yes" || r[4] === "NO", `verified column: ${r.join(" | ")}`);
+        if (bad.length) {
+          assert.strictEqual(c.exitCode, 1, "exit code with unverified exchanges");
+          assert.ok(c.lines.some((l) => /^demo FAILED: /.test(l)), c.tail(5));
+        } else {
+          assert.strictEqual(c.exitCode, 0, c.tail(40));
+          assert.ok(c.lines.indexOf("demo OK: all 6 exchanges verified byte for byte on the real interpreter") >= 0, c.tail(5));
+        }
+        for (const r of rows.filter((x) => x[4] === "yes")) assert.ok(parseInt(r[2], 10) > 0 && parseInt(r[3], 10) > 0, `${r[0]} (${r[1]}) moved bytes both ways: ${r[2]} / ${r[3]}`);
+      },
+    );
+  });
+}
+
 const missing = runtimeMissing("espruino");
 if (missing) {
   it(`real-interpreter tests skipped: ${missing} (the path of Espruino's Linux build; .ci/run sets it when it finds one)`, function () {
@@ -132,6 +188,7 @@ if (missing) {
     memoryTests(jobs, rt);
     debugTests(jobs);
     flashTests(jobs, rt);
+    demoTests(jobs, rt);
     after(() => assert.strictEqual(liveChildren(), 0, "interpreter or CLI processes left running"));
   });
 }

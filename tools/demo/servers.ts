@@ -12,6 +12,8 @@ export interface HttpRequestRecord {
   method: string;
   url: string;
   host: string;
+  /** Bytes the request took on its connection (request line and headers). */
+  bytes: number;
 }
 
 export class LoopbackServers {
@@ -34,7 +36,7 @@ export class LoopbackServers {
     const udpEcho = await UdpPeer.bind({ echo: true });
     let servers: LoopbackServers | undefined = undefined;
     const srv = http.createServer((req, res) => {
-      if (servers) servers.httpRequests.push({ method: req.method || "", url: req.url || "", host: String(req.headers.host || "") });
+      if (servers) servers.httpRequests.push({ method: req.method || "", url: req.url || "", host: String(req.headers.host || ""), bytes: req.socket.bytesRead });
       if (req.method === "GET" && req.url === HTTP_PATH && servers) {
         const body = Buffer.from(servers.httpBody, "latin1");
         const headers: { [k: string]: string | number } = { "Content-Type": "application/octet-stream", "Content-Length": body.length };

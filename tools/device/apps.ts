@@ -44,6 +44,8 @@ export interface AppRunOptions {
   epilogue?: string[];
   /** Called with the environment once the interpreter runs. */
   onStart?: (env: DeviceEnv, child: Child) => void;
+  /** The HTTP server closes right after the body (default true); false: keep-alive, the client closes. */
+  httpCloseAfterBody?: boolean;
 }
 
 export interface AppRun {
@@ -58,8 +60,9 @@ export interface AppRun {
   bytesIn: number;
   /** Wall time of the whole run (interpreter start to result): a fact about this machine, never a measure. */
   wallMs: number;
-  /** Every cleaned output line of the interpreter. */
+  /** Every cleaned output line of the interpreter, and when it arrived (Date.now()). */
   lines: string[];
+  lineTimes: number[];
   /** Last lines of the simulator's transcript (when the run failed). */
   transcriptTail: string;
   /** Every line the app was awaited for appeared (false: a hang, an early exit or an interpreter failure). */
@@ -118,10 +121,11 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
   let bytesOut = 0;
   let bytesIn = 0;
   let lines: string[] = [];
+  let lineTimes: number[] = [];
   let transcriptTail = "";
   let finished = true;
   try {
-    await DeviceEnv.with({ label: `${o.app}-${o.mode}-${o.baud}`, baud: o.baud }, async (env) => {
+    await DeviceEnv.with({ label: `${o.app}-${o.mode}-${o.baud}`, baud: o.baud, httpCloseAfterBody: o.httpCloseAfterBody }, async (env) => {
       const sv = env.servers;
       const epilogue = (o.epilogue || []).slice();
       let args: { [k: string]: string } = {};
@@ -138,6 +142,7 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
       const code = await env.appScript({ app: o.app, mode: o.mode, args, epilogue });
       const child = env.launch(rt, env.writeScript("main.js", code));
       lines = child.lines;
+      lineTimes = child.lineTimes;
       if (o.onStart) o.onStart(env, child);
       const wait = async (test: (l: string) => boolean, what: string, ms = BASE_TIMEOUT_MS) => {
         const l = await awaitLine(child, rt, test, ms, checks, what);
@@ -204,7 +209,7 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
         // app saw Content-Length and ended; remote: the server's close came in the same read).
         if (l !== undefined) checks.that(/^done \((local|remote)\): /.test(l) && l.indexOf(`: ${body.length} body bytes`) > 0, `the app printed "${l}" (expected done (local or remote): ${body.length} body bytes)`);
         checks.same(headEnd >= 0 ? got.substr(headEnd + 4) : "", body, "the body the socket received");
-        bytesOut = 0;
+        bytesOut = req ? req.bytes : 0;
         bytesIn = got.length;
       } else if (o.app === "server") {
         const greeting = "hello from the modem\r\n";
@@ -247,7 +252,7 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
   }
   const failures = checks.failures.filter((f, i, a) => a.indexOf(f) === i);
   const fatal = lines.filter((l) => rt.def.fatal.some((re) => re.test(l)));
-  return { app: o.app, mode: o.mode, baud: o.baud, runtime: rt.def.id, ok: failures.length === 0, failures, bytesOut, bytesIn, wallMs: Date.now() - t0, lines: lines.slice(), transcriptTail, finished, fatal };
+  return { app: o.app, mode: o.mode, baud: o.baud, runtime: rt.def.id, ok: failures.length === 0, failures, bytesOut, bytesIn, wallMs: Date.now() - t0, lines: lines.slice(), lineTimes: lineTimes.slice(), transcriptTail, finished, fatal };
 }
 
 function tailOfFile(file: string, n: number): string {

@@ -45,6 +45,8 @@ export interface ChildOptions {
  */
 export class Child {
   readonly lines: string[] = [];
+  /** When each line arrived (Date.now()). */
+  readonly lineTimes: number[] = [];
   /** Everything printed, raw. */
   raw = "";
   exitCode: number | null = null;
@@ -148,6 +150,25 @@ export class Child {
     });
   }
 
+  /**
+   * SIGTERM first (a harness of our own run as a child kills its own process groups on it), SIGKILL
+   * after `graceMs`; for children that start detached processes themselves.
+   */
+  async terminate(graceMs: number): Promise<void> {
+    const pid = this.proc.pid;
+    if (pid !== undefined && this.exitCode === null && this.exitSignal === null) {
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch (e) {
+        void e;
+      }
+      const timer = setTimeout(() => killGroup(pid), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await this.kill();
+  }
+
   /** Kill the process group (SIGKILL: Espruino's Linux build ignores SIGTERM) and wait for the exit. */
   async kill(): Promise<void> {
     this.killed = true;
@@ -177,6 +198,7 @@ export class Child {
   private push(raw: string): void {
     const line = this.opts.clean ? this.opts.clean(raw.replace(/\r$/, "")) : raw.replace(/\r$/, "");
     this.lines.push(line);
+    this.lineTimes.push(Date.now());
     if (this.opts.onLine) this.opts.onLine(line);
   }
 
