@@ -38,7 +38,8 @@ check-device: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js" >&2; exit 2; }
 	$(TSNODE) tools/check-device/cli.ts $(FILE)
 
-size: $(STAMP) lib-bundle
+# With ESPRUINO=<Espruino's Linux build>: also the heap in use on it (library, apps, a 256 KB echo per mode).
+size: $(STAMP) lib-bundle host-tools
 	$(TSNODE) tools/bundle/size.ts
 
 # The README's test command: build (type-check, bundle, device check) and every test.

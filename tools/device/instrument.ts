@@ -37,9 +37,12 @@ export function receiveTap(rt: RuntimeDef): string {
   ].join("\n");
 }
 
-/** Prints `@@loaded u=<heap in use>` once the script before it has run (memory after loading a bundle). */
+/**
+ * Prints `@@loaded u=<heap in use>` right after the script before it has run (the script's own
+ * text still held), then `@@resident u=<heap in use>` from the first timer (what stays once loading is over).
+ */
 export function loadedMemory(rt: RuntimeDef): string {
-  return `${rt.printFn}("@@loaded u="+${rt.memoryUsage});`;
+  return `${rt.printFn}("@@loaded u="+${rt.memoryUsage});\nsetTimeout(function(){${rt.printFn}("@@resident u="+${rt.memoryUsage});},1);`;
 }
 
 export interface MemSample {
@@ -68,10 +71,11 @@ export function tappedBytes(lines: string[]): string {
   return s;
 }
 
-/** The heap in use printed by loadedMemory(), or undefined. */
-export function loadedUsage(lines: string[]): number | undefined {
+/** The heap in use printed by loadedMemory() (`loaded` or `resident`), or undefined. */
+export function loadedUsage(lines: string[], which: "loaded" | "resident"): number | undefined {
+  const re = new RegExp("@@" + which + " u=(\\d+)");
   for (const l of lines) {
-    const m = /@@loaded u=(\d+)/.exec(l);
+    const m = re.exec(l);
     if (m) return Number(m[1]);
   }
   return undefined;
