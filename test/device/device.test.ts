@@ -149,7 +149,7 @@ function demoTests(jobs: Jobs, rt: Runtime): void {
       "runs the demo's six exchanges on the interpreter and its summary and exit code say which verified",
       45,
       async () => {
-        const c = new Child(path.join(ROOT, "node_modules/.bin/ts-node"), ["--transpile-only", "tools/demo/run.ts", "--espruino", rt.exe], { cwd: ROOT, env: Object.assign({}, process.env, { DEVICE_JOBS: "3" }) });
+        const c = new Child(path.join(ROOT, "node_modules/.bin/ts-node"), ["--transpile-only", "tools/demo/run.ts", "--espruino", rt.exe], { cwd: ROOT, env: Object.assign({}, process.env, { DEVICE_JOBS: "3" }), graceful: true });
         await c.waitFor(() => undefined, 600000);
         await c.terminate(5000); // it kills its own interpreters on SIGTERM
         return c;

@@ -6,7 +6,7 @@ import { bundle } from "../bundle/build";
 import { bundleApp } from "../bundle/app";
 import { checkDeviceSource } from "../check-device/check";
 import { LoopbackServers } from "../demo/servers";
-import { Child } from "./process";
+import { atExit, Child } from "./process";
 import { LaunchOptions, Runtime } from "./runtimes";
 import { PtySim } from "./sim";
 
@@ -61,7 +61,11 @@ export function libraryCode(): Promise<string> {
 
 export class DeviceEnv {
   readonly children: Child[] = [];
-  private constructor(readonly dir: string, readonly sim: PtySim, readonly servers: LoopbackServers, readonly baud: number, private keep: boolean) {}
+  /** Removes the directory should this process exit before close(). */
+  private forget: () => void;
+  private constructor(readonly dir: string, readonly sim: PtySim, readonly servers: LoopbackServers, readonly baud: number, private keep: boolean) {
+    this.forget = keep ? () => undefined : atExit(() => fs.rmSync(dir, { recursive: true, force: true }));
+  }
 
   static async open(o: EnvOptions): Promise<DeviceEnv> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-device-" + o.label.replace(/[^A-Za-z0-9-]/g, "-") + "-"));
@@ -124,6 +128,7 @@ export class DeviceEnv {
     for (const c of this.children) await c.kill();
     await this.sim.close();
     await this.servers.close();
+    this.forget();
     if (!this.keep) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { atExit } from "./process";
 
 function alive(pid: number): boolean {
   try {
@@ -72,7 +73,11 @@ export async function lockPort(port: number, timeoutMs: number): Promise<PortLoc
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  const release = () => fs.rmSync(dir, { recursive: true, force: true });
+  const forget = atExit(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const release = () => {
+    forget();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
     while (!(await portFree(port))) {
       if (Date.now() > end) throw new Error(`port ${port} is in use by another program`);

@@ -3,7 +3,20 @@ import { ChildProcess, spawn } from "child_process";
 
 /** Every process group still alive, by leader pid. */
 const live = new Set<number>();
+/** Leaders that clean up after themselves on SIGTERM (harnesses run as children): they get SIGTERM at exit, not SIGKILL. */
+const graceful = new Set<number>();
+/** Synchronous clean-ups to run when this process exits (temp directories). */
+const cleanups = new Set<() => void>();
 let hooked = false;
+
+/** Run `fn` (synchronous) if this process exits before the returned function is called. */
+export function atExit(fn: () => void): () => void {
+  hookExit();
+  cleanups.add(fn);
+  return () => {
+    cleanups.delete(fn);
+  };
+}
 
 /** SIGKILL a whole process group; quiet when it is already gone. */
 function killGroup(pid: number): void {
@@ -18,12 +31,29 @@ function killGroup(pid: number): void {
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on("exit", () => {
-    for (const pid of live) killGroup(pid);
-  });
+  const all = () => {
+    for (const pid of live) {
+      if (!graceful.has(pid)) killGroup(pid);
+      else {
+        try {
+          process.kill(-pid, "SIGTERM");
+        } catch (e) {
+          void e;
+        }
+      }
+    }
+    for (const fn of cleanups) {
+      try {
+        fn();
+      } catch (e) {
+        void e;
+      }
+    }
+  };
+  process.on("exit", all);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as NodeJS.Signals[]) {
     process.once(sig, () => {
-      for (const pid of live) killGroup(pid);
+      all();
       process.exit(sig === "SIGINT" ? 130 : 143);
     });
   }
@@ -36,6 +66,11 @@ export interface ChildOptions {
   onLine?: (line: string) => void;
   /** Turns one raw line (without its line end) into what the program printed. */
   clean?: (raw: string) => string;
+  /**
+   * The child is a harness of ours that starts detached processes itself and kills them on SIGTERM:
+   * should this process exit first, it gets SIGTERM (SIGKILL would leave its children running).
+   */
+  graceful?: boolean;
 }
 
 /**
@@ -62,6 +97,7 @@ export class Child {
     this.proc = spawn(command, args, { cwd: opts.cwd, env: opts.env || process.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     const pid = this.proc.pid;
     if (pid !== undefined) live.add(pid);
+    if (pid !== undefined && opts.graceful) graceful.add(pid);
     this.exited = new Promise((resolve) => {
       this.proc.once("exit", (code, signal) => {
         this.exitCode = code;
@@ -70,6 +106,7 @@ export class Child {
           // The leader is gone; anything it left in its group goes too.
           killGroup(pid);
           live.delete(pid);
+          graceful.delete(pid);
         }
         this.flush(true);
         resolve();
