@@ -5,7 +5,10 @@
 // (e.g. a JerryScript host), add an entry to RUNTIMES: the variable that names its executable, the
 // argv that runs a file, the expression that reads its heap in use, how to clean its console
 // output into lines, and what in its output means the interpreter itself failed. Everything else
-// (simulator, servers, bundles, processes, pools) is shared.
+// (simulator, servers, bundles, processes, pools) is shared. Some checks use what only Espruino has
+// and stay Espruino's when another runtime comes: Storage and boot code (flash.ts, the boot-code
+// figures and the `require("a76xx")` run), the telnet REPL (flash.ts) and `btoa` (instrument.ts's
+// receive tap); the app matrix and the memory sampler need only the entries below.
 import * as fs from "fs";
 import * as path from "path";
 
