@@ -12,6 +12,8 @@ export interface HttpRequestRecord {
   method: string;
   url: string;
   host: string;
+  /** Bytes the request took on its connection (request line and headers). */
+  bytes: number;
 }
 
 export class LoopbackServers {
@@ -23,15 +25,23 @@ export class LoopbackServers {
 
   private constructor(readonly tcpEcho: TcpPeer, readonly udpEcho: UdpPeer, private http: http.Server) {}
 
-  static async start(): Promise<LoopbackServers> {
+  /**
+   * `closeAfterBody`: the HTTP server answers with `Connection: close` and closes the connection
+   * as soon as the body is sent (as many servers do), so the client sees the close right behind
+   * the data; by default connections are kept alive and the client closes.
+   */
+  static async start(opts?: { closeAfterBody?: boolean }): Promise<LoopbackServers> {
+    const closeAfterBody = !!(opts && opts.closeAfterBody);
     const tcpEcho = await TcpPeer.listen({ echo: true });
     const udpEcho = await UdpPeer.bind({ echo: true });
     let servers: LoopbackServers | undefined = undefined;
     const srv = http.createServer((req, res) => {
-      if (servers) servers.httpRequests.push({ method: req.method || "", url: req.url || "", host: String(req.headers.host || "") });
+      if (servers) servers.httpRequests.push({ method: req.method || "", url: req.url || "", host: String(req.headers.host || ""), bytes: req.socket.bytesRead });
       if (req.method === "GET" && req.url === HTTP_PATH && servers) {
         const body = Buffer.from(servers.httpBody, "latin1");
-        res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
+        const headers: { [k: string]: string | number } = { "Content-Type": "application/octet-stream", "Content-Length": body.length };
+        if (closeAfterBody) headers.Connection = "close";
+        res.writeHead(200, headers);
         res.end(body);
       } else {
         res.writeHead(404, { "Content-Type": "text/plain", "Content-Length": 10 });
