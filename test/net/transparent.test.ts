@@ -305,4 +305,22 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     rig.run(200);
     assert.strictEqual(first, "ping");
   });
+
+  it("a client the app writes to between the module's +CLIENT and its CONNECT: the bytes wait for data mode (no AT+CIPSEND, no escape)", () => {
+    const rig = makeRig({ mode: "transparent", opts: { idleProbeMs: 0 } });
+    const { r: s } = listen(rig, 8080);
+    rig.run(50);
+    assert.deepStrictEqual(s.log, ["listening"]);
+    rig.fake.acceptClient(0, 0, "10.0.0.9", 4000, true);
+    rig.run(20);
+    assert.deepStrictEqual(s.log, ["listening", "client 0 10.0.0.9:4000"]);
+    s.clients[0].sock.write("hello\r\n");
+    rig.run(20);
+    rig.fake.enterDataMode();
+    rig.run(3000);
+    assert.deepStrictEqual(rig.fake.commands.filter((c) => /^AT\+CIPSEND/.test(c)), [], "CIPSEND commands");
+    assert.strictEqual(rig.fake.escapes.length, 0, "escapes");
+    assert.strictEqual(rig.fake.links[0].sent, "hello\r\n", "what the client received");
+    assert.ok(rig.engine.borrowed(), "in data mode");
+  });
 });
