@@ -337,7 +337,9 @@ export class Table {
   up(): void {
     this.online = true;
     this.reconcileWanted = true;
-    this.kick();
+    // Queued now, before the app hears "online": a transparent server's AT+SERVERSTART must be
+    // the last command (a client's CONNECT can come right after it and turn commands into data).
+    this.pump();
   }
 
   /** Every link was lost: each socket is told once, with the reason. */
