@@ -46,6 +46,8 @@ export interface AppRunOptions {
   onStart?: (env: DeviceEnv, child: Child) => void;
   /** The HTTP server closes right after the body (default true); false: keep-alive, the client closes. */
   httpCloseAfterBody?: boolean;
+  /** Extra modem options for the bundle (e.g. `{trace: true}` when looking into a failure). */
+  modem?: { [k: string]: unknown };
 }
 
 export interface AppRun {
@@ -139,7 +141,7 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
       } else if (o.app === "server") args = { port: String(MODULE_SERVER_PORT) };
       else if (o.app === "diagnose") args = { dns: "localhost", host: "127.0.0.1", port: String(sv.tcpEcho.port), send: "ping" };
       else throw new Error("no exchange defined for app " + o.app);
-      const code = await env.appScript({ app: o.app, mode: o.mode, args, epilogue });
+      const code = await env.appScript({ app: o.app, mode: o.mode, args, epilogue, modem: o.modem });
       const child = env.launch(rt, env.writeScript("main.js", code));
       lines = child.lines;
       lineTimes = child.lineTimes;
