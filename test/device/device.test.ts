@@ -49,6 +49,20 @@ function appTests(jobs: Jobs, rt: Runtime): void {
   });
 }
 
+function idleTests(jobs: Jobs, rt: Runtime): void {
+  describe("nothing pending but a listening server (the Linux build quits when no timer is pending; a board never does)", () => {
+    for (const mode of ["transparent", "buffer"] as const) {
+      const modem = mode === "buffer" ? { healthCheckMs: 0 } : {};
+      jobs.it(
+        `${mode} mode${mode === "buffer" ? " without health checks" : ""}: a client arriving 10 s after the server listens is greeted and echoed`,
+        25,
+        () => runApp(rt, { app: "server", mode, baud: 115200, modem, clientAfterMs: 10000 }),
+        (r: AppRun) => assert.ok(r.ok, describeRun(r)),
+      );
+    }
+  });
+}
+
 function memoryTests(jobs: Jobs, rt: Runtime): void {
   const bytes = 256 * 1024;
   describe(`memory through a ${bytes / 1024} KB echo at 921600 baud (process.memory().usage every ${SAMPLE_EVERY_BYTES / 1024} KB received)`, () => {
@@ -185,6 +199,7 @@ if (missing) {
     before(() => jobs.start(process.env.GREP ? new RegExp(process.env.GREP) : undefined));
     libraryTests(jobs, rt);
     appTests(jobs, rt);
+    idleTests(jobs, rt);
     memoryTests(jobs, rt);
     debugTests(jobs);
     flashTests(jobs, rt);

@@ -48,6 +48,8 @@ export interface AppRunOptions {
   httpCloseAfterBody?: boolean;
   /** Extra modem options for the bundle (e.g. `{trace: true}` when looking into a failure). */
   modem?: { [k: string]: unknown };
+  /** server: the client connects this long after "listening" (default at once). */
+  clientAfterMs?: number;
 }
 
 export interface AppRun {
@@ -219,7 +221,11 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
         const l = await wait((x) => /^listening on /.test(x), "listening line");
         const port = env.sim.listeningPort();
         checks.that(l === undefined || port !== undefined, "the simulator has no listening server");
-        if (l !== undefined && port !== undefined) {
+        if (l !== undefined && port !== undefined && o.clientAfterMs) {
+          await child.waitFor(() => undefined, o.clientAfterMs);
+          checks.that(child.running, `the interpreter exited (${child.exitCode === null ? child.exitSignal : "code " + child.exitCode}) while listening, before a client came ${o.clientAfterMs / 1000} s later`);
+        }
+        if (l !== undefined && port !== undefined && child.running) {
           const client = await TcpClient.connect(port);
           try {
             const greeted = await child.waitFor(() => (client.received.length >= greeting.length ? true : undefined), 30000);
