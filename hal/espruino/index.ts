@@ -80,6 +80,10 @@ function uartFor(board: BoardDef, given: Serial | undefined): Uart {
   const serial = given || serialPort(board.uart.port);
   if (!serial) throw new Error("a76xx: this Espruino build has no Serial" + board.uart.port);
   let handler: ((chunk: string) => void) | undefined = undefined;
+  // Espruino's Linux build quits when no timer is pending (an open serial port does not count); a
+  // board never does. A serial device path means that build: an idle timer keeps it running, as a
+  // board would, while the UART is open (a transparent server may wait for a client with nothing else pending).
+  let alive: number | undefined = undefined;
   return {
     setup(baud: number): void {
       const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
@@ -89,6 +93,7 @@ function uartFor(board: BoardDef, given: Serial | undefined): Uart {
       if (board.uart.path) {
         opts.path = board.uart.path;
         serial.path = board.uart.path;
+        if (alive === undefined) alive = setInterval(function () {}, 600000);
       }
       serial.setup(baud, opts);
     },
@@ -104,6 +109,8 @@ function uartFor(board: BoardDef, given: Serial | undefined): Uart {
     close(): void {
       if (handler) serial.removeAllListeners("data");
       handler = undefined;
+      if (alive !== undefined) clearInterval(alive);
+      alive = undefined;
     },
   };
 }
