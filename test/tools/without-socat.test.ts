@@ -34,6 +34,8 @@ const NEED_SOCAT = [
   "serialport HAL on a pseudo-terminal carries all 256 byte values both ways as 8-bit strings",
   "serialport HAL on a pseudo-terminal turns a control line the device cannot drive into a no-op with one warning",
   "sim: pseudo-terminal paces bytes towards the host at baud/10 bytes per second (within 2%), measured on the PTY",
+  "sim: pseudo-terminal a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it",
+  "sim: pseudo-terminal the CLI applies --faults items: a damaged DNS answer, a lost prompt",
   "sim: pseudo-terminal make sim's CLI answers AT, walks section 4 against a local echo server, and leaves no process or link after SIGINT",
   "sim: a background job of an interactive shell `make sim PTY=… &` keeps answering AT while the user types at the shell, and the shell never reports it Stopped",
   "sim: a background job of an interactive shell brought to the foreground with fg it reads typed faults and `state`, and Ctrl+C stops it and removes the link",
