@@ -16,6 +16,14 @@ export type DataMode = "buffer" | "push" | "transparent";
 export const MODULE_UDP_PORT = 5000;
 export const MODULE_SERVER_PORT = 8080;
 
+/**
+ * The silence transparent-mode runs keep before "+++" here (the part's default is 1,100 ms against
+ * the module's 1,000). The Linux build's serial output can leave the PTY a few hundred ms after the
+ * write call on a loaded host (bytes trickle out one by one), so the module saw as little as 0.91 s
+ * of silence and took "+++" as data; a board's UART sends what it was given at the baud rate.
+ */
+export const LINUX_ESCAPE_GUARD_MS = 1600;
+
 export interface EnvOptions {
   /** A short name for the temp directory. */
   label: string;
@@ -94,7 +102,7 @@ export class DeviceEnv {
   /** An app bundle for the linux board on this environment's PTY at its baud, with the epilogue appended; device check passed. */
   async appScript(o: AppScriptOptions): Promise<string> {
     const out = path.join(this.dir, `${o.app}-${o.mode}.bundle.js`);
-    const modem: { [k: string]: unknown } = Object.assign({ apn: "internet", dataMode: o.mode, baud: this.baud }, o.modem || {});
+    const modem: { [k: string]: unknown } = Object.assign({ apn: "internet", dataMode: o.mode, baud: this.baud }, o.mode === "transparent" ? { escapeGuardMs: LINUX_ESCAPE_GUARD_MS } : {}, o.modem || {});
     const res = await bundleApp({ board: "linux", app: o.app, serial: this.sim.path, modem, args: o.args, out });
     if (res.findings.length) throw new Error("device check failed on " + out + ": " + res.findings.map((f) => f.line + " " + f.construct).join("; "));
     return this.withEpilogue(fs.readFileSync(out, "latin1"), o.epilogue || []);
