@@ -1,7 +1,7 @@
-// The firmware on the real Espruino interpreter (Linux build) against the simulator on a PTY and real loopback servers: the library as a user drives it, every example app × data mode × baud, memory through 256 KB, the debug build, and the flash path. One skipped line without ESPRUINO.
+// The firmware on the real Espruino interpreter (Linux build) against the simulator on a PTY and real loopback servers: the library as a user drives it, every example app × data mode × baud, memory through 256 KB, the debug build, a Pico's fixed heap, and the flash path. One skipped line without ESPRUINO.
 //
 // Environment: ESPRUINO (release build; every test here needs it), ESPRUINO_DEBUG (asserts on; its
-// tests are skipped with one line without it), DEVICE_JOBS (interpreters run in parallel, default 6),
+// tests are skipped with one line without it), ESPRUINO_FIXED (the Pico's fixed heap; likewise), DEVICE_JOBS (interpreters run in parallel, default 6),
 // DEVICE_KEEP=1 (keep each run's temp directory: transcript, bundle, Storage). Runs are independent and
 // start together in the suite's before hook; the flash test holds a machine-wide lock on port 2323
 // (fixed in the Linux build), so flash runs are serialized across processes.
@@ -10,6 +10,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { ROOT } from "../../tools/bundle/build";
 import { APP_MODES, AppRun, BAUDS, DATA_MODES, describeRun, runApp } from "../../tools/device/apps";
+import { FIXED_FREE_TARGET, fixedEcho, FixedRun } from "../../tools/device/fixed";
 import { flashAndReboot, FlashResult } from "../../tools/device/flash";
 import { LibraryRun, runLibrary } from "../../tools/device/library";
 import { MAX_GROWTH_PCT, SAMPLE_EVERY_BYTES, transferMemory, TransferMemory } from "../../tools/device/memory";
@@ -118,6 +119,37 @@ function debugTests(jobs: Jobs): void {
   });
 }
 
+function fixedTests(jobs: Jobs, writer: Runtime): void {
+  const missing = runtimeMissing("espruino-fixed");
+  if (missing) {
+    it(`fixed-heap (Pico) tests skipped: ${missing} (the path of Espruino's Linux build with the Pico's fixed 5,100-variable heap)`, function () {
+      this.skip();
+    });
+    return;
+  }
+  const fixed = runtimeFromEnv("espruino-fixed") as Runtime;
+  const bytes = 64 * 1024;
+  describe(`on a Pico's fixed heap (ESPRUINO_FIXED): the library as boot code and a user's echo script, the pico board without its control pins, ${bytes / 1024} KB at 115200 baud`, () => {
+    for (const mode of ["buffer", "push"] as const) {
+      jobs.it(
+        `${mode} mode: every byte echoed and compared on the device and at the server, and the heap never runs out (lowest free JsVars printed against the ${FIXED_FREE_TARGET} target)`,
+        mode === "buffer" ? 60 : 40,
+        () => fixedEcho(fixed, writer, { mode, bytes, baud: 115200 }),
+        (r: FixedRun) => {
+          assert.ok(r.ok, `${r.failures.join("; ")}\n    ${r.lines.slice(-15).join("\n    ")}`);
+          assert.ok(r.lowestFree !== undefined && r.lowestFree > 0 && r.samples > 0, `no heap samples: ${r.lines.slice(-8).join(" | ")}`);
+          const low = r.lowestFree as number;
+          // The target is a goal, not a gate: the line says whether this run met it.
+          console.log(
+            `        ${mode}: free JsVars ${r.freeAtBoot} after boot, ${r.freeAfterSetup} after setup, lowest ${low} (at ${r.lowestAt}, ${r.samples} samples); ` +
+              (low >= FIXED_FREE_TARGET ? `meets the ${FIXED_FREE_TARGET} target` : `BELOW the ${FIXED_FREE_TARGET} target by ${FIXED_FREE_TARGET - low} (not a failure)`),
+          );
+        },
+      );
+    }
+  });
+}
+
 function flashTests(jobs: Jobs, rt: Runtime): void {
   describe("make flash PORT=tcp://127.0.0.1:2323 BOARD=linux APP=echo-check SERIAL=<pty> into `espruino --telnet`", () => {
     jobs.it("the upload succeeds, the app runs from boot code, and again after the interpreter restarts", 70, () => flashAndReboot(rt), (r: FlashResult) => {
@@ -202,6 +234,7 @@ if (missing) {
     idleTests(jobs, rt);
     memoryTests(jobs, rt);
     debugTests(jobs);
+    fixedTests(jobs, rt);
     flashTests(jobs, rt);
     demoTests(jobs, rt);
     after(() => assert.strictEqual(liveChildren(), 0, "interpreter or CLI processes left running"));
