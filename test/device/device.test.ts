@@ -1,4 +1,4 @@
-// The firmware on the real Espruino interpreter (Linux build) against the simulator on a PTY and real loopback servers: the library as a user drives it, every example app × data mode × baud, memory through 256 KB, the debug build, a Pico's fixed heap, and the flash path. One skipped line without ESPRUINO.
+// The firmware on the real Espruino interpreter (Linux build) against the simulator on a PTY and real loopback servers: the library as a user drives it, every example app × data mode × baud, memory through 256 KB, the debug build, a Pico's fixed heap, Espruino's net/http/dgram over the modem, and the flash path. One skipped line without ESPRUINO.
 //
 // Environment: ESPRUINO (release build; every test here needs it), ESPRUINO_DEBUG (asserts on; its
 // tests are skipped with one line without it), ESPRUINO_FIXED (the Pico's fixed heap; likewise), DEVICE_JOBS (interpreters run in parallel, default 6),
@@ -13,6 +13,7 @@ import { APP_MODES, AppRun, BAUDS, DATA_MODES, describeRun, runApp } from "../..
 import { FIXED_FREE_TARGET, fixedEcho, FixedRun } from "../../tools/device/fixed";
 import { flashAndReboot, FlashResult } from "../../tools/device/flash";
 import { LibraryRun, runLibrary } from "../../tools/device/library";
+import { describeNetRun, NET_DROP_AFTER, NET_ECHO_BYTES, NET_FOUR_BYTES, NET_HTTP_BYTES, NET_SCENARIOS, NET_SERVER_BYTES, NetRun, NetScenario, runNet } from "../../tools/device/net";
 import { MAX_GROWTH_PCT, SAMPLE_EVERY_BYTES, transferMemory, TransferMemory } from "../../tools/device/memory";
 import { defaultPoolSize } from "../../tools/device/pool";
 import { Child, liveChildren } from "../../tools/device/process";
@@ -150,6 +151,26 @@ function fixedTests(jobs: Jobs, writer: Runtime): void {
   });
 }
 
+const NET_WHAT: { [s in NetScenario]: string } = {
+  "http-close": `http.get of a ${NET_HTTP_BYTES / 1024} KB body from a server that sends Connection: close and closes: every byte arrives`,
+  "http-keepalive": `http.get of a ${NET_HTTP_BYTES / 1024} KB body from a server that keeps the connection open: every byte arrives and the response ends`,
+  echo: `net.connect echo of ${NET_ECHO_BYTES / 1024} KB, compared on the device and at the server`,
+  server: `net.createServer().listen() through the simulator's server: a real client gets the greeting and its ${NET_SERVER_BYTES / 1024} KB echoed`,
+  dgram: "a dgram socket: 3 datagrams reach the UDP echo server and come back",
+  four: `4 net sockets at once, ${NET_FOUR_BYTES / 1024} KB echoed on each, each intact`,
+  drop: `the network drops after ${NET_DROP_AFTER / 1024} KB of a ${NET_ECHO_BYTES / 1024} KB echo: the net user sees close, the bytes before it intact`,
+};
+
+function netTests(jobs: Jobs, rt: Runtime): void {
+  describe('Espruino\'s net, http and dgram over the modem (require("a76xx").connect with the net part, modules in Storage) at 921600 baud', () => {
+    for (const scenario of NET_SCENARIOS) {
+      for (const mode of ["buffer", "push"] as const) {
+        jobs.it(`${mode} mode: ${NET_WHAT[scenario]}`, scenario === "echo" || scenario === "drop" ? 30 : 20, () => runNet(rt, { scenario, mode, baud: 921600 }), (r: NetRun) => assert.ok(r.ok, describeNetRun(r)));
+      }
+    }
+  });
+}
+
 function flashTests(jobs: Jobs, rt: Runtime): void {
   describe("make flash PORT=tcp://127.0.0.1:2323 BOARD=linux APP=echo-check SERIAL=<pty> into `espruino --telnet`", () => {
     jobs.it("the upload succeeds, the app runs from boot code, and again after the interpreter restarts", 70, () => flashAndReboot(rt), (r: FlashResult) => {
@@ -235,6 +256,7 @@ if (missing) {
     memoryTests(jobs, rt);
     debugTests(jobs);
     fixedTests(jobs, rt);
+    netTests(jobs, rt);
     flashTests(jobs, rt);
     demoTests(jobs, rt);
     after(() => assert.strictEqual(liveChildren(), 0, "interpreter or CLI processes left running"));

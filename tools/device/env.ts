@@ -31,6 +31,8 @@ export interface EnvOptions {
   baud: number;
   /** HTTP server closes the connection right after the body (default true). */
   httpCloseAfterBody?: boolean;
+  /** The HTTP body's size (default the demo's 12 KB). */
+  httpBodyBytes?: number;
   /** Keep the directory after close (DEVICE_KEEP=1 does it for every run). */
   keep?: boolean;
 }
@@ -80,7 +82,7 @@ export class DeviceEnv {
     let sim: PtySim | undefined;
     try {
       sim = await PtySim.start({ dir, baud: o.baud, portMap: { [MODULE_UDP_PORT]: 0, [MODULE_SERVER_PORT]: 0 } });
-      const servers = await LoopbackServers.start({ closeAfterBody: o.httpCloseAfterBody !== false });
+      const servers = await LoopbackServers.start({ closeAfterBody: o.httpCloseAfterBody !== false, bodyBytes: o.httpBodyBytes });
       return new DeviceEnv(dir, sim, servers, o.baud, !!o.keep || process.env.DEVICE_KEEP === "1");
     } catch (e) {
       if (sim) await sim.close();
