@@ -143,8 +143,9 @@ export function netScript(o: { scenario: NetScenario; serial: string; mode: Data
   } else {
     run = [
       'var u = require("dgram").createSocket("udp4");',
-      "var replies = 0;",
-      'u.on("message", function (msg, rinfo) { replies++; print("@@udp " + btoa(msg) + " from " + rinfo.address + ":" + rinfo.port); if (replies === 3) { u.close(); print("@@udp done"); } });',
+      // Counted in bytes: buffer mode joins datagrams (it keeps neither boundaries nor senders).
+      "var got = 0;",
+      'u.on("message", function (msg, rinfo) { got += msg.length; print("@@udp " + btoa(msg) + " from " + rinfo.address + ":" + rinfo.port); if (got >= 141) { u.close(); print("@@udp done"); } });',
       'u.on("error", function (e) { print("@@error udp " + JSON.stringify(e)); });',
       `u.bind(${MODULE_UDP_PORT}, function () {`,
       '  print("@@bound");',
@@ -284,9 +285,9 @@ export async function runNet(rt: Runtime, o: { scenario: NetScenario; mode: Data
           if (child.lines.indexOf("@@client") < 0) fail("the connection callback never ran");
         }
       } else if (o.scenario === "dgram") {
-        await until((x) => x === "@@udp done" || /^@@error udp/.test(x), "three replies");
+        await until((x) => x === "@@udp done" || /^@@error udp/.test(x), "the three replies' bytes");
         const sent = sv.udpEcho.received.map((d) => d.data);
-        const want = [1, 2, 3].map((k) => "ping " + k + " " + patternAt(k * 50, 40));
+        const want = [1, 2, 3].map((k) => "ping " + k + " " + patternAt(k * 50, 40)); // 3 × 47 = 141 bytes
         if (sent.join("|") !== want.join("|")) fail(`the echo server received ${JSON.stringify(sent)}, not the 3 datagrams`);
         const replies: Array<{ data: string; from: string }> = [];
         for (const x of child.lines) {
