@@ -25,6 +25,7 @@ const WHAT: { [app: string]: string } = {
   "tcp-echo": "its lines reach the server and come back intact, then it closes",
   "udp-echo": "its datagrams reach the server and the replies come back intact",
   "http-get": "a 12 KB body from a server that closes right after it arrives byte for byte",
+  "net-client": "require(\"http\").get of a 12 KB body arrives byte for byte, then a require(\"net\") echo comes back intact",
   server: "it accepts a real client, greets it and echoes 1 KB back",
   diagnose: "every diagnosis step passes, the TCP round trip included",
 };
@@ -208,12 +209,13 @@ function demoTests(jobs: Jobs, rt: Runtime): void {
       "TCP echo | buffer",
       "HTTP GET (examples/http-get) | buffer",
       "TCP server accept (examples/server) | buffer",
+      "Espruino http + net (examples/net-client) | buffer",
       "TCP echo | push",
       "UDP echo (examples/udp-echo) | push",
       "TCP echo | transparent",
     ];
     jobs.it(
-      "runs the demo's six exchanges on the interpreter and its summary and exit code say which verified",
+      "runs the demo's seven exchanges on the interpreter and its summary and exit code say which verified",
       45,
       async () => {
         const c = new Child(path.join(ROOT, "node_modules/.bin/ts-node"), ["--transpile-only", "tools/demo/run.ts", "--espruino", rt.exe], { cwd: ROOT, env: Object.assign({}, process.env, { DEVICE_JOBS: "3" }), graceful: true });
@@ -231,7 +233,7 @@ function demoTests(jobs: Jobs, rt: Runtime): void {
           assert.ok(c.lines.some((l) => /^demo FAILED: /.test(l)), c.tail(5));
         } else {
           assert.strictEqual(c.exitCode, 0, c.tail(40));
-          assert.ok(c.lines.indexOf("demo OK: all 6 exchanges verified byte for byte on the real interpreter") >= 0, c.tail(5));
+          assert.ok(c.lines.indexOf("demo OK: all 7 exchanges verified byte for byte on the real interpreter") >= 0, c.tail(5));
         }
         for (const r of rows.filter((x) => x[4] === "yes")) assert.ok(parseInt(r[2], 10) > 0 && parseInt(r[3], 10) > 0, `${r[0]} (${r[1]}) moved bytes both ways: ${r[2]} / ${r[3]}`);
       },

@@ -2,7 +2,8 @@
 //
 // Each exchange is its own interpreter run (its own bring-up: the app bundle is the program), all of
 // them in parallel (DEVICE_JOBS, default 6); their logs are printed in the demo's order as they finish.
-//   buffer       TCP echo (examples/echo-check, 32 KB), HTTP GET (examples/http-get), TCP server (examples/server)
+//   buffer       TCP echo (examples/echo-check, 32 KB), HTTP GET (examples/http-get), TCP server (examples/server),
+//                Espruino's own http + net over the modem (examples/net-client)
 //   push         TCP echo, UDP echo (examples/udp-echo)
 //   transparent  TCP echo
 // The time column is wall time on this machine, interpreter start to result; the Linux build sleeps
@@ -26,6 +27,7 @@ function exchanges(): DeviceExchange[] {
     { name: "TCP echo", mode: "buffer", app: "echo-check" },
     { name: "HTTP GET (examples/http-get)", mode: "buffer", app: "http-get" },
     { name: "TCP server accept (examples/server)", mode: "buffer", app: "server" },
+    { name: "Espruino http + net (examples/net-client)", mode: "buffer", app: "net-client" },
     { name: "TCP echo", mode: "push", app: "echo-check" },
     { name: "UDP echo (examples/udp-echo)", mode: "push", app: "udp-echo" },
     { name: "TCP echo", mode: "transparent", app: "echo-check" },
@@ -38,6 +40,7 @@ function note(r: AppRun, tcpBytes: number): string {
   if (r.app === "http-get") return `200, body checked byte for byte (tapped inside the interpreter)`;
   if (r.app === "server") return "greeting + 1024-byte echo to a real client, both directions";
   if (r.app === "udp-echo") return "3 datagrams, each echoed intact with its sender";
+  if (r.app === "net-client") return "require(\"http\").get: 200, body checked byte for byte; require(\"net\") echo intact";
   return "";
 }
 

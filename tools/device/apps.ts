@@ -11,6 +11,9 @@
 //   server      listens on module port 8080; a real client connects to the simulator's local port,
 //               gets the greeting and its 1 KB echoed back; client gone: remote.
 //   diagnose    every step PASS or SKIP, the TCP round trip echoes "ping".
+//   net-client  require("http").get of the 12 KB body (the bytes the net part hands the interpreter,
+//               tapped inside it, equal the server's response), then a require("net") echo of every
+//               byte value that the app and the echo server both see intact; done.
 import * as fs from "fs";
 import { TcpClient } from "../sim/index";
 import { patternAt } from "../../examples/echo-check";
@@ -19,7 +22,7 @@ import { HTTP_PATH } from "../demo/servers";
 import { Child } from "./process";
 import { Runtime } from "./runtimes";
 import { DataMode, DeviceEnv, MODULE_SERVER_PORT, MODULE_UDP_PORT } from "./env";
-import { receiveTap, tappedBytes } from "./instrument";
+import { netReceiveTap, receiveTap, tappedBytes } from "./instrument";
 
 export const DATA_MODES: DataMode[] = ["buffer", "push", "transparent"];
 export const BAUDS = [115200, 921600];
@@ -32,6 +35,8 @@ export const APP_MODES: { [app: string]: DataMode[] } = {
   server: DATA_MODES,
   "tcp-echo": DATA_MODES,
   "udp-echo": ["buffer", "push"],
+  // Espruino's own http/net over the net part: the socket API's buffer and push modes.
+  "net-client": ["buffer", "push"],
 };
 
 export interface AppRunOptions {
@@ -140,6 +145,9 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
       else if (o.app === "http-get") {
         args = { host: "127.0.0.1", port: String(sv.httpPort), path: HTTP_PATH };
         epilogue.push(receiveTap(rt.def));
+      } else if (o.app === "net-client") {
+        args = { url: `http://127.0.0.1:${sv.httpPort}${HTTP_PATH}`, host: "127.0.0.1", port: String(sv.tcpEcho.port) };
+        epilogue.push(netReceiveTap(rt.def));
       } else if (o.app === "server") args = { port: String(MODULE_SERVER_PORT) };
       else if (o.app === "diagnose") args = { dns: "localhost", host: "127.0.0.1", port: String(sv.tcpEcho.port), send: "ping" };
       else throw new Error("no exchange defined for app " + o.app);
@@ -241,6 +249,23 @@ export async function runApp(rt: Runtime, o: AppRunOptions): Promise<AppRun> {
           const gone = await wait((x) => /^client gone: /.test(x), "client gone: line", 30000);
           if (gone !== undefined) checks.that(gone === "client gone: remote", `the app printed "${gone}"`);
         }
+      } else if (o.app === "net-client") {
+        const body = sv.httpBody;
+        let msg = "hello over require('net')\r\n";
+        for (let i = 0; i < 256; i++) msg += String.fromCharCode(i);
+        const l = await wait((x) => x === "done" || /^(http|net|modem) error/.test(x), "done line");
+        if (l !== undefined) checks.that(l === "done", `the app printed "${l}"`);
+        checks.that(child.lines.indexOf("HTTP status 200") >= 0, "the app did not print HTTP status 200");
+        checks.that(child.lines.indexOf(`body: ${body.length} bytes`) >= 0, `the app did not print "body: ${body.length} bytes"`);
+        // What the net part handed the interpreter before the response ended is the HTTP response.
+        const bodyLine = child.lines.findIndex((x) => /^body: /.test(x));
+        const got = tappedBytes(child.lines.slice(0, bodyLine < 0 ? child.lines.length : bodyLine));
+        const headEnd = got.indexOf("\r\n\r\n");
+        checks.same(headEnd >= 0 ? got.substr(headEnd + 4) : "", body, "the body the net part handed the interpreter");
+        checks.that(child.lines.indexOf(`echo: intact, ${msg.length} bytes`) >= 0, `the app did not print "echo: intact, ${msg.length} bytes"`);
+        checks.same(sv.tcpEcho.received[0] || "", msg, "the echo server received");
+        bytesOut = (sv.httpRequests[0] ? sv.httpRequests[0].bytes : 0) + (sv.tcpEcho.received[0] || "").length;
+        bytesIn = got.length + msg.length;
       } else if (o.app === "diagnose") {
         const l = await wait((x) => /^diagnosis: \d+ passed, \d+ failed/.test(x), "diagnosis summary");
         const fails = child.lines.filter((x) => /^FAIL\b/.test(x));

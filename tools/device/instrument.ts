@@ -38,6 +38,22 @@ export function receiveTap(rt: RuntimeDef): string {
 }
 
 /**
+ * The same for Espruino's net stack over the net part: every string the part's recv hands the
+ * interpreter, printed as "@@rx <base64>" (the interpreter looks the callback up at each call).
+ */
+export function netReceiveTap(rt: RuntimeDef): string {
+  return [
+    "(function(){",
+    "var cb=modem.netCallbacks,recv=cb.recv;",
+    "cb.recv=function(i,n,t){",
+    "var d=recv(i,n,t);",
+    `if(typeof d==="string"&&d.length)${rt.printFn}("@@rx "+btoa(d));`,
+    "return d;};",
+    "})();",
+  ].join("\n");
+}
+
+/**
  * Prints `@@loaded u=<heap in use>` right after the script before it has run (the script's own
  * text still held), then `@@resident u=<heap in use>` from the first timer (what stays once loading is over).
  */
