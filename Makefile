@@ -61,7 +61,8 @@ check-device: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make check-device FILE=path/to/file.js (or .ts: its types are stripped first)" >&2; exit 2; }
 	$(TSNODE) tools/check-device/cli.ts $(FILE)
 
-size: $(STAMP) lib-bundle
+# With ESPRUINO=<Espruino's Linux build>: also the heap in use on it (library, apps, a 256 KB echo per mode).
+size: $(STAMP) lib-bundle host-tools
 	$(TSNODE) tools/bundle/size.ts
 
 # The README's test command: build (type-check, bundle, device check) and every test.
@@ -106,8 +107,9 @@ ports: $(STAMP)
 	@$(TSNODE) tools/flash/cli.ts ports
 
 # The main job on a fresh machine: real loopback servers + the simulator + the firmware, every exchange verified.
-demo: $(STAMP)
-	$(TSNODE) tools/demo/run.ts
+# With ESPRUINO=<Espruino's Linux build>: the same exchanges with the firmware on that interpreter.
+demo: $(STAMP) host-tools
+	$(TSNODE) tools/demo/run.ts $(if $(ESPRUINO),--espruino "$(ESPRUINO)")
 
 # The JerryScript host (hal/jerryscript/*.c) against a JerryScript 3.0 SDK: make jerry-host JERRY_SDK=/path/to/sdk
 # (the SDK is include/ + lib/libjerry-{core,ext,port}.a + bin/jerry-snapshot; README "JerryScript").

@@ -337,7 +337,9 @@ export class Table {
   up(): void {
     this.online = true;
     this.reconcileWanted = true;
-    this.kick();
+    // Queued now, before the app hears "online": a transparent server's AT+SERVERSTART must be
+    // the last command (a client's CONNECT can come right after it and turn commands into data).
+    this.pump();
   }
 
   /** Every link was lost: each socket is told once, with the reason. */
@@ -441,7 +443,8 @@ export class Table {
       let i = this.cursor + j;
       if (i >= k) i -= k;
       const s = this.slots[i >> 1];
-      const sent = i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.tx.work(s) : this.control(s);
+      // Transparent mode sends only through the raw path (an accepted client's bytes wait for its CONNECT).
+      const sent = i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.opts.dataMode !== "transparent" && this.tx.work(s) : this.control(s);
       if (sent) {
         this.cursor = i + 1 === k ? 0 : i + 1;
         return;

@@ -7,7 +7,8 @@
 //  - create(host, port, type) → an index ≥ 0, or < 0 ("Unable to create socket"). `host`
 //    undefined = a server on `port`; `type & 3`: 0 TCP, 1 HTTP (TCP), 2 UDP; `type & 4` TLS.
 //  - recv(i, maxLen) → a string (≤ maxLen; "" = nothing yet), or a negative error: -11 while a
-//    client is still connecting (the interpreter waits), -1 closed, others an error event then close.
+//    TCP client is still connecting (the interpreter waits; for UDP it is an error), -1 closed,
+//    others an error event then close.
 //  - send(i, data) → bytes taken (0 = later), or negative = error. UDP data carries an 8-byte
 //    header per datagram both ways: ip[4], port (u16 LE), length (u16 LE).
 //  - accept(i) → a new index for a client of server i, or -1.
@@ -164,7 +165,8 @@ export function netCallbacks(c: PartContext, max: number): NetCallbacks {
       }
       if (d) return d;
       if (e.done) return e.done;
-      return e.up ? "" : ERR_NO_CONN;
+      // -11 means "still connecting" only for a TCP client; a UDP socket binding has nothing yet.
+      return e.up || e.kind === 1 ? "" : ERR_NO_CONN;
     },
     send: function (i, data) {
       const e = socks[i];

@@ -1,5 +1,7 @@
 // Ambient declarations for Espruino globals that @types/espruino 1.95 lacks or types too narrowly.
 declare function setTimeout(fn: () => void, ms: number): number;
+declare function setInterval(fn: () => void, ms: number): number;
+declare function clearInterval(id: number): void;
 declare namespace E {
   function toString(data: Uint8Array): string;
   function on(event: "init" | "kill", handler: () => void): void;

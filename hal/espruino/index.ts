@@ -94,9 +94,16 @@ function uartFor(board: BoardDef, given: Serial | undefined): Uart {
     if (u.tx) opts.tx = pinOf(u.tx);
     if (u.cts) opts.cts = pinOf(u.cts);
   }
+  // Espruino's Linux build quits when no timer is pending (an open serial port does not count); a
+  // board never does. A serial device path means that build: an idle timer keeps it running, as a
+  // board would, while the UART is open (a transparent server may wait for a client with nothing else pending).
+  let alive: number | undefined = undefined;
   return {
     setup(baud: number): void {
-      if (u.path) serial.path = u.path;
+      if (u.path) {
+        serial.path = u.path;
+        if (alive === undefined) alive = setInterval(function () {}, 600000);
+      }
       serial.setup(baud, opts);
     },
     write(data: string): void {
@@ -111,6 +118,8 @@ function uartFor(board: BoardDef, given: Serial | undefined): Uart {
     close(): void {
       if (handler) serial.removeAllListeners("data");
       handler = undefined;
+      if (alive !== undefined) clearInterval(alive);
+      alive = undefined;
     },
   };
 }

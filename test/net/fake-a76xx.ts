@@ -125,16 +125,19 @@ export class FakeA76xx {
     this.write("\r\n+IPCLOSE: " + l + "," + reason + "\r\n");
   }
 
-  /** Server `s` accepts a client on link l. */
-  acceptClient(l: number, s: number, ip: string, port: number): void {
+  /** Server `s` accepts a client on link l (transparent mode: CONNECT follows at once, or with `later` when the test calls enterDataMode). */
+  acceptClient(l: number, s: number, ip: string, port: number, later = false): void {
     const link = this.links[l];
     Object.assign(link, newLink(), { open: true, ip, port });
     this.write("\r\n+CLIENT: " + l + "," + s + "," + ip + ":" + port + "\r\n");
-    if (this.mode === "transparent") {
-      this.write("\r\nCONNECT 115200\r\n");
-      this.dataMode = true;
-      this.lastRxAt = this.hal.clock.now();
-    }
+    if (this.mode === "transparent" && !later) this.enterDataMode();
+  }
+
+  /** Transparent mode: the module's CONNECT for an accepted client; data mode from here. */
+  enterDataMode(): void {
+    this.write("\r\nCONNECT 115200\r\n");
+    this.dataMode = true;
+    this.lastRxAt = this.hal.clock.now();
   }
 
   /** Write to the host now. */

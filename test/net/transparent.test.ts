@@ -1,6 +1,7 @@
 // Transparent mode (the transparent part) on the scripted module: link 0 is the UART; module-like payload stays data; escapes with guard silences, commands, ATO; CLOSED ends it.
 import * as assert from "assert";
-import { bytes, connectTcp, makeRig, record } from "./rig";
+import { bytes, connectTcp, listen, makeRig, record } from "./rig";
+import { Socket } from "../../firmware/app/sockets";
 
 function traced(rig: ReturnType<typeof makeRig>): string[] {
   const lines: string[] = [];
@@ -277,5 +278,49 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     assert.ok(rig.fake.commands.indexOf("AT+CSQ") > 0 && rig.fake.commands.lastIndexOf("ATO") > rig.fake.commands.indexOf("AT+CSQ"));
     assert.ok(rig.engine.borrowed());
     assert.strictEqual(sock.state, "open");
+  });
+
+  it("a server listened on from the online handler: no command follows AT+SERVERSTART, so a client arriving at once gets only the app's bytes", () => {
+    const rig = makeRig({ mode: "transparent", offline: true, opts: { idleProbeMs: 0 } });
+    let first = "";
+    rig.modem.on("online", () => {
+      const { srv } = listen(rig, 8080);
+      srv.on("listening", () => {
+        // The client connects right as the server listens: the module enters data mode at once.
+        rig.fake.acceptClient(0, 0, "10.0.0.9", 4000);
+      });
+      srv.on("connection", (c: Socket) => {
+        c.write("hello\r\n");
+        c.on("data", (d: string) => (first += d));
+      });
+    });
+    rig.modem.start();
+    assert.ok(rig.until(() => rig.modem.isOnline(), 30000));
+    rig.run(500);
+    const at = rig.fake.commands.lastIndexOf("AT+SERVERSTART=8080,0");
+    assert.ok(at >= 0, "commands: " + rig.fake.commands.join(" | "));
+    assert.deepStrictEqual(rig.fake.commands.slice(at + 1), [], "commands after AT+SERVERSTART");
+    assert.strictEqual(rig.fake.links[0].sent, "hello\r\n", "what the client received");
+    rig.fake.peerSend(0, "ping");
+    rig.run(200);
+    assert.strictEqual(first, "ping");
+  });
+
+  it("a client the app writes to between the module's +CLIENT and its CONNECT: the bytes wait for data mode (no AT+CIPSEND, no escape)", () => {
+    const rig = makeRig({ mode: "transparent", opts: { idleProbeMs: 0 } });
+    const { r: s } = listen(rig, 8080);
+    rig.run(50);
+    assert.deepStrictEqual(s.log, ["listening"]);
+    rig.fake.acceptClient(0, 0, "10.0.0.9", 4000, true);
+    rig.run(20);
+    assert.deepStrictEqual(s.log, ["listening", "client 0 10.0.0.9:4000"]);
+    s.clients[0].sock.write("hello\r\n");
+    rig.run(20);
+    rig.fake.enterDataMode();
+    rig.run(3000);
+    assert.deepStrictEqual(rig.fake.commands.filter((c) => /^AT\+CIPSEND/.test(c)), [], "CIPSEND commands");
+    assert.strictEqual(rig.fake.escapes.length, 0, "escapes");
+    assert.strictEqual(rig.fake.links[0].sent, "hello\r\n", "what the client received");
+    assert.ok(rig.engine.borrowed(), "in data mode");
   });
 });

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as dgram from "dgram";
 import * as net from "net";
-import { HOLDER_ENV, holdPorts, WELL_KNOWN_PORTS } from "../../tools/test/ports";
+import { ESPRUINO_TELNET_PORT, heldPorts, HOLDER_ENV, holdPorts, WELL_KNOWN_PORTS } from "../../tools/test/ports";
 
 function tcpBind(port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -42,7 +42,7 @@ describe("no test depends on a fixed host port", () => {
     assert.ok(pid > 0, `${HOLDER_ENV} is not set: run the tests through make test, make test-only or mocha (.mocharc.json), which hold the ports`);
     assert.notStrictEqual(pid, process.pid);
     process.kill(pid, 0); // throws when the holder is gone
-    for (const port of WELL_KNOWN_PORTS) {
+    for (const port of heldPorts()) {
       assert.strictEqual(await bindTaken(tcpBind, port), "EADDRINUSE", `TCP ${port} on 127.0.0.1`);
       assert.strictEqual(await bindTaken(udpBind, port), "EADDRINUSE", `UDP ${port} on 127.0.0.1`);
     }
@@ -67,6 +67,12 @@ describe("no test depends on a fixed host port", () => {
     } finally {
       await holder.stop();
     }
+  });
+
+  it("every well-known port is held, Espruino's telnet console too unless ESPRUINO is set (the flash test's interpreter listens there)", () => {
+    assert.deepStrictEqual(heldPorts({}), WELL_KNOWN_PORTS.slice());
+    assert.deepStrictEqual(heldPorts({ ESPRUINO: "/opt/espruino" }), WELL_KNOWN_PORTS.filter((p) => p !== ESPRUINO_TELNET_PORT));
+    assert.ok(WELL_KNOWN_PORTS.indexOf(ESPRUINO_TELNET_PORT) >= 0);
   });
 
   it("the holder releases its ports when stopped", async () => {

@@ -95,6 +95,8 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
     outfile,
     minify: true,
+    // An app without `export const parts` is the usual case, not a mistake worth a warning.
+    logOverride: { "import-is-undefined": "silent" },
     define: { __A76XX_APP__: JSON.stringify(config) },
     // The modem is a global for the REPL: modem.diagnose(), modem.at("AT+CSQ"), modem.printStatus().
     banner: { js: "var modem;" },

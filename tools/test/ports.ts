@@ -12,11 +12,24 @@ import { spawn, ChildProcess } from "child_process";
  * Ports the project's examples, docs and tests use as module server or local ports, or for local peers:
  * example defaults (server 8080, udp-echo 5000), the README's echo server (7000), the demo's mapped
  * ports, the simulator tests' servers (8000-8003, 8081, 8100, 9000-9004, 9090, 9100, 9200) and
- * Espruino's telnet console (2323).
+ * Espruino's telnet console (2323; see heldPorts).
  */
 export const WELL_KNOWN_PORTS: readonly number[] = [
   2323, 5000, 5001, 7000, 7001, 8000, 8001, 8002, 8003, 8080, 8081, 8100, 9000, 9001, 9002, 9003, 9004, 9090, 9100, 9200,
 ];
+
+/** Espruino's telnet console: fixed at this port in the Linux build (no option moves it). */
+export const ESPRUINO_TELNET_PORT = 2323;
+
+/**
+ * The ports held for a run: every well-known port, except Espruino's telnet console when ESPRUINO
+ * names an interpreter: then the flash test (tools/device/flash.ts) starts `espruino --telnet`,
+ * which can only listen there; it takes a machine-wide lock on the port instead (port-lock.ts).
+ */
+export function heldPorts(env: NodeJS.ProcessEnv = process.env): number[] {
+  const flash = !!(env.ESPRUINO && env.ESPRUINO.trim());
+  return WELL_KNOWN_PORTS.filter((p) => !(flash && p === ESPRUINO_TELNET_PORT));
+}
 
 /** Environment variable naming the holder's pid while it runs (children of the test process inherit it). */
 export const HOLDER_ENV = "A76XX_PORT_HOLDER";
@@ -76,7 +89,7 @@ process.stdin.resume();
 `;
 
 /** Starts the holder and resolves once every port is bound (or known to be taken); rejects if one could not be held. */
-export function holdPorts(ports: readonly number[] = WELL_KNOWN_PORTS): Promise<PortHolder> {
+export function holdPorts(ports: readonly number[] = heldPorts()): Promise<PortHolder> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, ["-e", HOLDER_SOURCE, JSON.stringify(ports)], { stdio: ["pipe", "pipe", "inherit"] });
     let buf = "";
