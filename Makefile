@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 TSNODE := $(NODE_BIN)/ts-node --transpile-only
 STAMP := node_modules/.install-stamp
 
-.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench sim demo flash repl host clean
+.PHONY: host-tools all build typecheck bundle lib-bundle check-device size test test-only bench bench-device need-espruino valgrind-tool sim demo flash repl host clean
 
 all: build
 
@@ -51,6 +51,20 @@ test-only: $(STAMP)
 
 bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts
+
+# The receive and send paths on the real Espruino interpreter under callgrind, in instructions per
+# stream byte (not part of make test: a benchmark). ESPRUINO=<Espruino's Linux build> is required;
+# ONLY=buffer,floor-32 picks series, JOBS=n runs n at once, OUT=dir keeps the callgrind profiles.
+bench-device: need-espruino $(STAMP) lib-bundle valgrind-tool
+	$(TSNODE) tools/bench-device/run.ts
+
+need-espruino:
+	@test -n "$(ESPRUINO)" || { echo "make bench-device needs ESPRUINO=<path of Espruino's Linux build>, e.g. ESPRUINO=../shared/interpreters/espruino" >&2; exit 2; }
+
+valgrind-tool:
+	@command -v valgrind >/dev/null || { echo "installing valgrind (callgrind counts the interpreter's instructions)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind) >/dev/null || \
+	  { echo "valgrind is needed: apt-get install valgrind" >&2; exit 1; }; }
 
 # The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…]
 sim: $(STAMP) host-tools
