@@ -1,0 +1,69 @@
+// The device script of `make bench-device` on the real Espruino interpreter (no valgrind, small streams): every path delivers byte for byte, and a changed or extra byte fails the run.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { bundle } from "../../tools/bundle/build";
+import { DeviceConfig, defaultConfig, DeviceRun, runDevice } from "../../tools/bench-device/device";
+
+const ESPRUINO = process.env.ESPRUINO;
+
+describe("bench-device script on the real interpreter", function () {
+  this.timeout(120000);
+  if (!ESPRUINO) {
+    it("is skipped: ESPRUINO (the path of Espruino's Linux build) is not set", function () {
+      this.skip();
+    });
+    return;
+  }
+  let lib = "";
+
+  before(async function () {
+    // The library as it is now, not whatever dist/ holds.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-bench-device-test-"));
+    const out = path.join(dir, "a76xx.js");
+    await bundle("hal/espruino/bundle-entry.ts", out, true);
+    lib = fs.readFileSync(out, "utf8");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function run(cfg: Partial<DeviceConfig>): Promise<DeviceRun> {
+    const c: DeviceConfig = { ...defaultConfig, reads: 3, maxReads: 3, sendBytes: 4096, ...cfg };
+    return runDevice(c, { espruino: ESPRUINO as string, timeoutMs: 60000 }, lib);
+  }
+
+  it("every path delivers its stream byte for byte: buffer, push (+RECEIVE, +IPD) and floor 3 x 1,460 bytes, send 4 KB", async () => {
+    const cases: Array<[Partial<DeviceConfig>, number]> = [
+      [{ path: "buffer" }, 4380],
+      [{ path: "buffer", chunk: 256 }, 4380],
+      [{ path: "push" }, 4380],
+      [{ path: "push-ipd" }, 4380],
+      [{ path: "floor" }, 4380],
+      [{ path: "send" }, 4096],
+    ];
+    for (const [cfg, bytes] of cases) {
+      const r = await run(cfg);
+      const what = JSON.stringify(cfg);
+      assert.strictEqual(r.problem, "", what + ": " + r.problem + "\n" + r.stdout.slice(-2000));
+      const res = r.result!;
+      assert.strictEqual(res.ok, true, what);
+      assert.strictEqual(res.delivered, bytes, what);
+      assert.strictEqual(res.expected, bytes, what);
+      assert.deepStrictEqual(res.unknown, [], what);
+      if (cfg.path !== "send") assert.ok(res.streamBytes > bytes + 3 * 10, what + ": stream bytes count the headers too: " + res.streamBytes);
+      assert.strictEqual(res.hostBytes > 0, cfg.path !== "floor", what + ": bytes the driver wrote " + res.hostBytes);
+    }
+  });
+
+  it("fails the run, saying where, when a payload byte changes on its way or more bytes arrive than were sent", async () => {
+    for (const p of ["buffer", "send"] as const) {
+      const r = await run({ path: p, corruptAt: 3000 });
+      assert.strictEqual(r.result && r.result.ok, false, p + ": " + JSON.stringify(r.result));
+      const m = /differ between offsets (\d+) and (\d+)/.exec(r.problem);
+      assert.ok(m && Number(m[1]) <= 3000 && 3000 < Number(m[2]), p + ": " + r.problem);
+    }
+    const r = await run({ path: "buffer", extra: 7 });
+    assert.strictEqual(r.result && r.result.ok, false);
+    assert.ok(/more bytes delivered than sent: 4387 of 4380/.test(r.problem), r.problem);
+  });
+});
