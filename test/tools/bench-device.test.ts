@@ -50,6 +50,7 @@ describe("bench-device script on the real interpreter", function () {
       assert.strictEqual(res.delivered, bytes, what);
       assert.strictEqual(res.expected, bytes, what);
       assert.deepStrictEqual(res.unknown, [], what);
+      if (cfg.path !== "floor") assert.strictEqual(res.timeouts, 0, what + ": commands the driver saw time out");
       if (cfg.path !== "send") assert.ok(res.streamBytes > bytes + 3 * 10, what + ": stream bytes count the headers too: " + res.streamBytes);
       assert.strictEqual(res.hostBytes > 0, cfg.path !== "floor", what + ": bytes the driver wrote " + res.hostBytes);
     }

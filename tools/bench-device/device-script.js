@@ -2,7 +2,12 @@
 //
 // Loaded by the Espruino interpreter after dist/a76xx.js and one line `var BENCH = {...};` (the
 // host side writes that file). Uses only the library's public surface: A76XX.createModem(hal,
-// board, options) and A76XX.findBoard, with a HAL whose UART is this script's module model.
+// board, options), A76XX.findBoard and A76XX.createEspruinoHal. The HAL is the library's own
+// Espruino HAL (hal/espruino) built on a fake SerialN object whose far end is this script's
+// module model: the driver's receive handler is registered with `serial.on("data", h)` exactly as
+// on a board, and each chunk is handed to that handler as the interpreter hands a UART's data
+// event to it (one call, one string). Only the clock is replaced, by a virtual one (below), and
+// the pins are left out (the Linux build drives no GPIO; they are not on the receive path).
 //
 // BENCH fields: path ("floor" | "buffer" | "push" | "push-ipd" | "send"), chunk (bytes per UART
 // delivery), reads (number of 1,460-byte reads or pushes), payload (bytes per read/push),
@@ -23,7 +28,8 @@
 // the floor's counter) therefore lives in small scopes at top level, apart from the module model.
 //
 // Result: one line `BENCH-RESULT {json}`; `ok` false with a `problem` when the bytes delivered
-// to the application differ in count or content from what the module sent. A run ends when the
+// to the application differ in count or content from what the module sent, or when the driver
+// saw a command time out (the model and the driver disagreed). A run ends when the
 // module has sent the whole stream, the wire has been quiet for a few turns and every byte arrived.
 var BENCH_CFG = BENCH;
 var BENCH_DONE = false;
@@ -37,8 +43,10 @@ var BENCH_WIRE = (function (CH, baud) {
   var out = ""; // module output not yet delivered, from opos
   var opos = 0;
   var handler; // the driver's receive handler (or the floor's counter)
-  var msPerChunk = (CH * 10000) / baud;
+  var msPerByte = 10000 / baud;
+  var msPerChunk = CH * msPerByte;
   var vnow = 0;
+  var hostEnd = 0; // when the bytes the host wrote so far have crossed the wire
   var vNext = Infinity;
   var vt = []; // armed virtual timers {at, fn}
   var turn; // the module's turn when the wire has nothing to deliver
@@ -122,7 +130,17 @@ var BENCH_WIRE = (function (CH, baud) {
       handler = h;
     },
     setBaud: function (b) {
-      msPerChunk = (CH * 10000) / b;
+      msPerByte = 10000 / b;
+      msPerChunk = CH * msPerByte;
+    },
+    /**
+     * The host wrote `n` bytes: the module has them once they have crossed the wire, and answers
+     * only then. With nothing of the module's on the way, time moves to that moment (the driver
+     * checks that no answer comes before its request has left the wire); full duplex otherwise.
+     */
+    hostBytes: function (n) {
+      hostEnd = (hostEnd > vnow ? hostEnd : vnow) + n * msPerByte;
+      if (opos >= out.length && hostEnd > vnow) vnow = hostEnd;
     },
     /** Start delivering; `onTurn` runs at every idle-loop turn the wire has nothing to deliver. */
     start: function (onTurn) {
@@ -253,6 +271,7 @@ var BENCH_APP = (function () {
   var jumps = 0; // virtual time jumps
   var unknown = []; // commands answered with a bare OK without being understood
   var violations = []; // requests a real module would not accept
+  var modem; // the driver (undefined on the floor)
 
   function finish(ok, problem) {
     if (BENCH_DONE) return;
@@ -263,6 +282,16 @@ var BENCH_APP = (function () {
       delivered: C.path === "send" ? sendGot : C.path === "floor" ? payOff : A.got(), expected: expect, streamBytes: emitted, hostBytes: written,
       virtualMs: Math.round(W.now()), jumps: jumps, idleTurns: W.idleTurns(), unknown: unknown, violations: violations,
     };
+    if (modem) {
+      // The driver's own view: a command that timed out means the model and the driver disagreed
+      // somewhere, and the counts would include the recovery.
+      var c = modem.status().counters;
+      r.timeouts = c.timeouts;
+      if (ok && c.timeouts) {
+        r.ok = false;
+        problem = "the driver saw " + c.timeouts + " command(s) time out";
+      }
+    }
     if (problem) r.problem = problem;
     print("BENCH-RESULT " + JSON.stringify(r));
     quit();
@@ -270,24 +299,6 @@ var BENCH_APP = (function () {
 
   function fail(problem) {
     finish(false, problem);
-  }
-
-  /** The library's own Espruino codec (E.toUint8Array / E.toString), from its Linux-board HAL. */
-  function codec() {
-    var board = A76XX.findBoard("linux");
-    try {
-      if (A76XX.createEspruinoHal && board) return A76XX.createEspruinoHal(board).codec;
-    } catch (e) {
-      // a build without Serial1: the same codec, written here
-    }
-    return {
-      toBytes: function (s) {
-        return E.toUint8Array(s);
-      },
-      fromBytes: function (bytes, start, end) {
-        return E.toString(bytes.subarray(start, end));
-      },
-    };
   }
 
   // ---- the wire ----
@@ -448,7 +459,11 @@ var BENCH_APP = (function () {
     if (u === "AT+CREG?") return info("+CREG: 0,1");
     if (u === "AT+CGREG?") return info("+CGREG: 0,1");
     if (u === "AT+CEREG?") return info("+CEREG: 0,1");
+    // The engine's resynchronisation probes (only after a timeout: the run then fails, see finish).
     if (u === "AT+CMEE?") return info("+CMEE: 1");
+    if (u === "AT+CIPHEAD?") return info("+CIPHEAD: 1");
+    if (u === "AT+CIPSRIP?") return info("+CIPSRIP: 1");
+    if (u === "AT+CIPMODE?") return info("+CIPMODE: 0");
     if (u === "AT+NETOPEN?") return info("+NETOPEN: " + netOpen);
     if (u === "AT+NETOPEN") {
       netOpen = 1;
@@ -499,6 +514,7 @@ var BENCH_APP = (function () {
   /** Everything the driver writes to the UART. */
   function hostWrite(d) {
     written += d.length;
+    W.hostBytes(d.length);
     activity = 1;
     while (d.length) {
       if (sendLeft > 0) {
@@ -518,18 +534,22 @@ var BENCH_APP = (function () {
     }
   }
 
-  var uart = {
+  /**
+   * The far end of the UART as a SerialN object: what hal/espruino calls on a board's port
+   * (setup, write, on("data"), removeAllListeners("data")), nothing more.
+   */
+  var serial = {
     setup: function (baud) {
       W.setBaud(baud);
     },
     write: function (d) {
       hostWrite(d);
     },
-    onData: function (h) {
-      W.setHandler(h);
+    on: function (ev, h) {
+      if (ev === "data") W.setHandler(h);
     },
-    close: function () {
-      W.setHandler(function () {});
+    removeAllListeners: function (ev) {
+      if (ev === "data") W.setHandler(function () {});
     },
   };
 
@@ -584,11 +604,22 @@ var BENCH_APP = (function () {
   function runModem() {
     var board = A76XX.findBoard(C.board);
     if (!board) return fail("no board " + C.board);
-    var hal = { uart: uart, clock: W.clock, codec: codec(), log: function (l) { print(l); } };
+    var hal = A76XX.createEspruinoHal(board, serial);
+    hal.clock = W.clock;
+    hal.log = function (l) {
+      print(l);
+    };
+    delete hal.pwrkey;
+    delete hal.dtr;
+    delete hal.reset;
+    delete hal.powerEnable;
+    delete hal.status;
+    delete hal.ri;
     var opts = { dataMode: C.path === "send" ? "buffer" : C.path === "buffer" ? "buffer" : "push", healthCheckMs: 0, readChunkBytes: C.payload };
+    if (C.trace) opts.trace = true;
     expect = C.path === "send" ? C.sendBytes : C.reads * C.payload;
     A.start(expect, fail);
-    var modem = A76XX.createModem(hal, board, opts);
+    modem = A76XX.createModem(hal, board, opts);
     modem.on("error", function (e) {
       fail("modem error: " + JSON.stringify(e));
     });

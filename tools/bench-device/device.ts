@@ -59,6 +59,8 @@ export interface DeviceResult {
   idleTurns: number;
   unknown: string[];
   violations: string[];
+  /** Commands the driver saw time out (status().counters.timeouts; a run with any fails). */
+  timeouts?: number;
   problem?: string;
 }
 
