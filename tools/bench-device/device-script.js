@@ -9,11 +9,13 @@
 // event to it (one call, one string). Only the clock is replaced, by a virtual one (below), and
 // the pins are left out (the Linux build drives no GPIO; they are not on the receive path).
 //
-// BENCH fields: path ("floor" | "buffer" | "push" | "push-ipd" | "send"), chunk (bytes per UART
+// BENCH fields: path ("floor" | "buffer" | "push" | "push-ipd" | "send" | "model-buffer" |
+// "model-push"), chunk (bytes per UART
 // delivery), reads (number of 1,460-byte reads or pushes), payload (bytes per read/push),
 // maxReads (the longest run of the series: payloads are cut for that many in every run),
 // sendBytes and sendPiece (send path), board (board id), baud (line rate the virtual clock runs
-// at), trace (print every command and answer); for the tool's own test, corruptAt (payload offset
+// at), trace (print every command and answer), options (more createModem options, for
+// experiments); for the tool's own test, corruptAt (payload offset
 // of one byte changed on its way) and extra (buffer path: bytes held beyond what the app expects).
 //
 // Delivery: the module's output is handed to the receive handler `chunk` bytes at a time, each
@@ -294,6 +296,12 @@ var BENCH_APP = (function () {
     }
     if (problem) r.problem = problem;
     print("BENCH-RESULT " + JSON.stringify(r));
+    // The call counters of a counting build of the library (tools/bench-device/calls.ts).
+    if (typeof __C !== "undefined") {
+      var calls = [];
+      for (var i = 0; i < __C.length; i++) calls.push(__C[i]);
+      print("BENCH-CALLS " + JSON.stringify(calls));
+    }
     quit();
   }
 
@@ -601,6 +609,39 @@ var BENCH_APP = (function () {
     };
   }
 
+  /**
+   * The benchmark's own share without the driver: the floor's stream and counter, plus what the
+   * module model and the application's check do per read in the buffer or push path. A stand-in
+   * for the driver asks for each read with the request the driver writes (the model parses it and
+   * answers it as it does for the driver) or lets the model push, and hands each payload, whole,
+   * to the application's check as the driver's data event does. Path minus model = the driver.
+   */
+  function runModel() {
+    var push = C.path === "model-push";
+    expect = C.reads * C.payload;
+    A.start(expect, fail);
+    links[0] = 1;
+    streamLink = 0;
+    if (!push) held = expect;
+    framesLeft = C.reads;
+    var request = "AT+CIPRXGET=2,0," + C.payload + "\r";
+    var pending = -1; // index of the payload the application gets at the next idle turn
+    W.setHandler(BENCH_COUNTER.handler);
+    feed = function () {
+      if (pending >= 0) {
+        A.onData(pre[pending]);
+        pending = -1;
+      }
+      if (framesLeft > 0) {
+        framesLeft--;
+        pending = payOff / C.payload;
+        if (push) sendPush(0, C.payload);
+        else hostWrite(request);
+        if (framesLeft === 0) streamDone = true;
+      }
+    };
+  }
+
   function runModem() {
     var board = A76XX.findBoard(C.board);
     if (!board) return fail("no board " + C.board);
@@ -617,6 +658,8 @@ var BENCH_APP = (function () {
     delete hal.ri;
     var opts = { dataMode: C.path === "send" ? "buffer" : C.path === "buffer" ? "buffer" : "push", healthCheckMs: 0, readChunkBytes: C.payload };
     if (C.trace) opts.trace = true;
+    // More createModem options for an experiment (MODEM_OPTIONS of run.ts).
+    for (var name in C.options || {}) opts[name] = C.options[name];
     expect = C.path === "send" ? C.sendBytes : C.reads * C.payload;
     A.start(expect, fail);
     modem = A76XX.createModem(hal, board, opts);
@@ -643,6 +686,7 @@ var BENCH_APP = (function () {
   }
 
   if (C.path === "floor") runFloor();
+  else if (C.path === "model-buffer" || C.path === "model-push") runModel();
   else runModem();
   W.start(turn);
 })();

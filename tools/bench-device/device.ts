@@ -10,8 +10,11 @@ export const ROOT = path.resolve(__dirname, "../..");
 export const BUNDLE = path.join(ROOT, "dist", "a76xx.js");
 const DEVICE_SCRIPT = path.join(__dirname, "device-script.js");
 
-/** floor: stream to a byte counter; buffer: AT+CIPRXGET reads; push: +RECEIVE pushes; push-ipd: +RECV FROM/+IPD pushes; send: AT+CIPSEND. */
-export type BenchPath = "floor" | "buffer" | "push" | "push-ipd" | "send";
+/**
+ * floor: stream to a byte counter; buffer: AT+CIPRXGET reads; push: +RECEIVE pushes; push-ipd: +RECV FROM/+IPD pushes; send: AT+CIPSEND;
+ * model-buffer, model-push: the floor plus the module model's and the application check's work per read, without the driver.
+ */
+export type BenchPath = "floor" | "buffer" | "push" | "push-ipd" | "send" | "model-buffer" | "model-push";
 
 export interface DeviceConfig {
   path: BenchPath;
@@ -29,6 +32,8 @@ export interface DeviceConfig {
   board: string;
   /** Line rate the virtual clock runs at (wire time of each chunk). */
   baud: number;
+  /** More createModem options (experiments: `{links: 1}`…); the script's own come first. */
+  options?: { [name: string]: unknown };
   /** Print every command and answer (debugging; changes the counts). */
   trace?: boolean;
   /** The tool's own test: change the payload byte at this offset on its way (-1: none). */

@@ -7,7 +7,10 @@
 //
 // Environment: ESPRUINO (required), ONLY (comma-separated series or paths, e.g. "buffer,floor-32"),
 // JOBS (runs at once; default 2), OUT (callgrind files and each run's result; default
-// dist/bench-device), REUSE=1 (print from the files of the last run with the same settings).
+// dist/bench-device), REUSE=1 (print from the files of the last run with the same settings),
+// BUNDLE (another build of the library to load instead of dist/a76xx.js: a patched copy for an
+// experiment; give it its own OUT), MODEM_OPTIONS (JSON: more createModem options, e.g.
+// '{"links":1}', also an experiment).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -39,9 +42,13 @@ const SERIES: Series[] = [
   { name: "floor-32", path: "floor", chunk: 32, what: "floor: the stream to a handler that only counts bytes", send: false, breakdown: true },
   { name: "floor-256", path: "floor", chunk: 256, what: "floor: the stream to a handler that only counts bytes", send: false, breakdown: false },
   { name: "buffer-32", path: "buffer", chunk: 32, what: "buffer access (AT+CIPRXGET=2 reads) to the app's data event", send: false, target: TARGET, breakdown: true },
-  { name: "buffer-256", path: "buffer", chunk: 256, what: "buffer access (AT+CIPRXGET=2 reads) to the app's data event", send: false, breakdown: false },
+  { name: "buffer-256", path: "buffer", chunk: 256, what: "buffer access (AT+CIPRXGET=2 reads) to the app's data event", send: false, breakdown: true },
   { name: "push-32", path: "push", chunk: 32, what: "direct push (+RECEIVE,<l>,1460) to the app's data event", send: false, target: TARGET, breakdown: true },
-  { name: "push-256", path: "push", chunk: 256, what: "direct push (+RECEIVE,<l>,1460) to the app's data event", send: false, breakdown: false },
+  { name: "push-256", path: "push", chunk: 256, what: "direct push (+RECEIVE,<l>,1460) to the app's data event", send: false, breakdown: true },
+  { name: "model-buffer-32", path: "model-buffer", chunk: 32, what: "the benchmark's own share of buffer-32: floor + module model + app check, no driver", send: false, breakdown: false },
+  { name: "model-buffer-256", path: "model-buffer", chunk: 256, what: "the benchmark's own share of buffer-256", send: false, breakdown: false },
+  { name: "model-push-32", path: "model-push", chunk: 32, what: "the benchmark's own share of push-32: floor + module model + app check, no driver", send: false, breakdown: false },
+  { name: "model-push-256", path: "model-push", chunk: 256, what: "the benchmark's own share of push-256", send: false, breakdown: false },
   { name: "push-ipd-32", path: "push-ipd", chunk: 32, what: "direct push (+RECV FROM + +IPD1460) to the app's data event", send: false, breakdown: false },
   { name: "send-32", path: "send", chunk: 32, what: "send: app s.write with drain -> AT+CIPSEND=<l>,1024 (module answers in 32-byte chunks)", send: true, breakdown: true },
 ];
@@ -83,7 +90,7 @@ function selected(only: string | undefined): Series[] {
   return SERIES.filter((s) => want.some((w) => w === s.name || w === s.path || w === String(s.chunk)));
 }
 
-async function runJobs(jobs: Job[], parallel: number, espruino: string, reuse: boolean): Promise<void> {
+async function runJobs(jobs: Job[], parallel: number, espruino: string, reuse: boolean, bundleText: string | undefined): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
@@ -93,7 +100,7 @@ async function runJobs(jobs: Job[], parallel: number, espruino: string, reuse: b
       if (reuse && fs.existsSync(saved) && fs.existsSync(job.out)) {
         job.run = JSON.parse(fs.readFileSync(saved, "utf8")) as DeviceRun;
       } else {
-        job.run = await runDevice(job.cfg, { espruino, callgrindOut: job.out, timeoutMs: 3600000 });
+        job.run = await runDevice(job.cfg, { espruino, callgrindOut: job.out, timeoutMs: 3600000 }, bundleText);
         fs.writeFileSync(saved, JSON.stringify({ ...job.run, stdout: job.run.stdout.slice(-4000), stderr: job.run.stderr.slice(-4000) }));
       }
       job.seconds = (Date.now() - t0) / 1000;
@@ -137,6 +144,21 @@ interface Breakdown {
   activities: Activity[];
   perByte: Array<{ category: string; ir: number }>;
   top: Array<{ fn: string; ir: number }>;
+  /** Buffer and push: the same counts minus those of the benchmark's own share (the model-* series). */
+  driver?: { model: string; perChunk: { [k: string]: number }; activities: Activity[] };
+}
+
+/** `b` minus the benchmark's own share `m` (per chunk and per byte of each, as measured on the same stream). */
+function driverAlone(b: Breakdown, m: Breakdown): Breakdown["driver"] {
+  const perChunk: { [k: string]: number } = {};
+  for (const k of Object.keys(b.perChunk)) perChunk[k] = b.perChunk[k] - (m.perChunk[k] || 0);
+  const activities = b.activities.map((a, i) => {
+    const o = m.activities[i];
+    const n = a.perChunk - o.perChunk;
+    const ir = a.ir - o.ir;
+    return { what: a.what, ir, perChunk: n, each: isFinite(n) && n > 0 ? (ir * b.series.chunk) / n : NaN };
+  });
+  return { model: m.series.name, perChunk, activities };
 }
 
 /** Natives that call back into JavaScript: their inclusive cost is the callback's, not theirs. */
@@ -152,7 +174,7 @@ function breakdown(row: Row): Breakdown {
   const calls = (fn: string) => (d.calls.get(fn) || 0) / chunks;
   const incl = (fn: string) => (d.inclusive.get(fn) || 0) / row.bytes;
   const perChunk = {
-    "JS function calls": calls("jspeFunctionCall"),
+    "function calls (JS and native)": calls("jspeFunctionCall"),
     "tokens lexed": calls("jslGetNextToken"),
     "variables allocated": calls("jsvNewWithFlags"),
     "scope lookups": calls("jspeiFindInScopes"),
@@ -197,6 +219,13 @@ function printBreakdown(b: Breakdown): void {
   console.log("  by function group (self instructions; these add up):");
   for (const c of b.perByte) console.log(`    ${fmt(c.ir).padStart(8)}  ${((100 * c.ir) / b.total).toFixed(0).padStart(3)}%  ${c.category}`);
   console.log("  top functions (self): " + b.top.map((t) => `${t.fn} ${fmt(t.ir)}`).join(", "));
+  const d = b.driver;
+  if (!d) return;
+  console.log(`  the driver alone (minus ${d.model}), per ${b.chunkUnit}: ` + Object.entries(d.perChunk).map(([k, v]) => `${v.toFixed(1)} ${k}`).join(", "));
+  for (const a of d.activities) {
+    const each = isFinite(a.each) ? `  ${a.perChunk.toFixed(1)} per chunk, ${fmt(a.each)} each` : "";
+    console.log(`    ${fmt(a.ir).padStart(8)}  ${a.what}${each}`);
+  }
 }
 
 async function main(): Promise<number> {
@@ -223,6 +252,8 @@ async function main(): Promise<number> {
   fs.mkdirSync(outDir, { recursive: true });
   const t0 = Date.now();
 
+  const extra = process.env.MODEM_OPTIONS ? (JSON.parse(process.env.MODEM_OPTIONS) as { [name: string]: unknown }) : undefined;
+  if (extra) console.log(`bench-device: createModem options added: ${JSON.stringify(extra)}`);
   const jobs: Job[] = [];
   for (const s of series) {
     for (const long of [true, false]) {
@@ -234,12 +265,19 @@ async function main(): Promise<number> {
         maxReads: LONG_READS,
         sendBytes: long ? LONG_SEND : SHORT_SEND,
       };
+      if (extra) cfg.options = extra;
       const size = s.send ? cfg.sendBytes : cfg.reads;
       jobs.push({ series: s, long, cfg, out: path.join(outDir, `${s.name}-${size}.callgrind`) });
     }
   }
   console.log(`bench-device: ${espruino} under callgrind, ${jobs.length} runs, ${parallel} at a time (profiles in ${path.relative(process.cwd(), outDir)})`);
-  await runJobs(jobs, parallel, espruino, process.env.REUSE === "1");
+  const bundleFile = process.env.BUNDLE;
+  if (bundleFile && !fs.existsSync(bundleFile)) {
+    console.error(`BUNDLE=${bundleFile}: no such file`);
+    return 2;
+  }
+  if (bundleFile) console.log(`bench-device: loading ${bundleFile} instead of dist/a76xx.js`);
+  await runJobs(jobs, parallel, espruino, process.env.REUSE === "1", bundleFile ? fs.readFileSync(bundleFile, "latin1") : undefined);
   const turn = await bareTurn(espruino, outDir, process.env.REUSE === "1");
 
   const rows: Row[] = [];
@@ -269,16 +307,24 @@ async function main(): Promise<number> {
   console.log(`receive: the module side streams ${LONG_READS} (and ${SHORT_READS}) reads or pushes of 1,460 bytes; instructions per stream byte = (Ir long - Ir short) / (stream bytes long - short)`);
   console.log("  stream bytes: every byte the module side emitted (headers, payload, OK); chunks delivered one per idle-loop turn by setTimeout(..., 0)");
   console.log("  x floor: ratio to the floor at the same chunk size; over floor: instructions per stream byte above it (the driver and the app's check)");
+  /** The benchmark's own share (model-buffer, model-push) under a buffer or push series. */
+  const modelOf = (r: Row) => {
+    if (r.series.path !== "buffer" && r.series.path !== "push") return NaN;
+    const m = rows.find((x) => x.series.path === "model-" + r.series.path && x.series.chunk === r.series.chunk && !x.problem);
+    return m ? m.irPerByte : NaN;
+  };
   const recv = rows.filter((r) => !r.series.send).map((r) => {
     const floor = floorOf(r.series.chunk);
-    const isFloor = r.series.path === "floor";
+    const isFloor = r.series.path === "floor" || r.series.path.startsWith("model-");
+    const driver = r.problem ? NaN : r.irPerByte - modelOf(r);
     const target = r.series.target ? (r.irPerByte <= r.series.target ? "meets" : "above") + " <= " + fmt(r.series.target) : "";
     return [
       r.series.path, String(r.series.chunk), r.problem ? "FAILED" : fmt(r.irPerByte), isFloor || r.problem ? "" : (r.irPerByte / floor).toFixed(1),
-      isFloor || r.problem ? "" : fmt(r.irPerByte - floor), r.problem ? r.problem : target,
+      isFloor || r.problem ? "" : fmt(r.irPerByte - floor), isFinite(driver) ? fmt(driver) : "", r.problem ? r.problem : target,
     ];
   });
-  for (const l of table(["path", "chunk", "Ir/stream byte", "x floor", "over floor", "target (issue 11: end to end at 32-byte chunks)"], recv)) console.log(l);
+  console.log("  driver alone: path minus its model-* series (the floor, the module model's and the app check's work per read): what the library itself costs");
+  for (const l of table(["path", "chunk", "Ir/stream byte", "x floor", "over floor", "driver alone", "target (issue 11: end to end at 32-byte chunks)"], recv)) console.log(l);
   const sends = rows.filter((r) => r.series.send);
   if (sends.length) {
     console.log("");
@@ -292,6 +338,10 @@ async function main(): Promise<number> {
   }
 
   const breakdowns = rows.filter((r) => r.series.breakdown && !r.problem).map(breakdown);
+  for (const b of breakdowns) {
+    const m = rows.find((r) => r.series.path === "model-" + b.series.path && r.series.chunk === b.series.chunk && !r.problem);
+    if (m) b.driver = driverAlone(b, breakdown(m));
+  }
   for (const b of breakdowns) printBreakdown(b);
 
   console.log("");
@@ -305,6 +355,7 @@ async function main(): Promise<number> {
       irPerByte: isFinite(r.irPerByte) ? Math.round(r.irPerByte) : null,
       floorRatio: !r.series.send && r.series.path !== "floor" && isFinite(r.irPerByte) ? Number((r.irPerByte / floor).toFixed(2)) : undefined,
       overFloor: !r.series.send && r.series.path !== "floor" && isFinite(r.irPerByte) ? Math.round(r.irPerByte - floor) : undefined,
+      driverAlone: isFinite(r.irPerByte - modelOf(r)) ? Math.round(r.irPerByte - modelOf(r)) : undefined,
       irPerUartByte: r.irPerUartByte !== undefined ? Math.round(r.irPerUartByte) : undefined,
       target: r.series.target,
       bytes: isFinite(r.bytes) ? r.bytes : null,
@@ -324,7 +375,12 @@ async function main(): Promise<number> {
     for (const [k, v] of Object.entries(b.perChunk)) perChunk[k] = Number(v.toFixed(1));
     const activities: { [k: string]: number } = {};
     for (const a of b.activities) activities[a.what.trim()] = Math.round(a.ir);
-    console.log(JSON.stringify({ bench: "device-breakdown", path: b.series.path, chunk: b.series.chunk, per: b.chunkUnit, perChunk, activitiesPerByte: activities, groupsPerByte: perByte }));
+    const driver: { [k: string]: unknown } | undefined = b.driver ? { minus: b.driver.model, perChunk: {}, activitiesPerByte: {} } : undefined;
+    if (b.driver && driver) {
+      for (const [k, v] of Object.entries(b.driver.perChunk)) (driver.perChunk as { [k: string]: number })[k] = Number(v.toFixed(1));
+      for (const a of b.driver.activities) (driver.activitiesPerByte as { [k: string]: number })[a.what.trim()] = Math.round(a.ir);
+    }
+    console.log(JSON.stringify({ bench: "device-breakdown", path: b.series.path, chunk: b.series.chunk, per: b.chunkUnit, perChunk, activitiesPerByte: activities, groupsPerByte: perByte, driverAlone: driver }));
   }
   if (turn !== undefined) console.log(JSON.stringify({ bench: "device-idle-turn", ir: Math.round(turn) }));
   const seconds = (Date.now() - t0) / 1000;
