@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 # The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
 export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools test-tools all build typecheck bundle lib-bundle check-device size test test-only fuzz bench bench-device valgrind-tool sim demo flash repl ports host clean
+.PHONY: host-tools test-tools all build typecheck bundle lib-bundle check-device size test test-only fuzz bench bench-device bench-device-calls valgrind-tool sim demo flash repl ports host clean
 
 all: build
 
@@ -84,6 +84,11 @@ else
 bench-device: $(STAMP) lib-bundle valgrind-tool
 	$(TSNODE) tools/bench-device/run.ts
 endif
+
+# How often each firmware function runs per UART chunk and per read on the real interpreter (a
+# counting build of the library; no valgrind, about a minute): ONLY=buffer-32,push-32 TOP=40.
+bench-device-calls: $(STAMP)
+	$(TSNODE) tools/bench-device/calls.ts
 
 valgrind-tool:
 	@command -v valgrind >/dev/null || { echo "installing valgrind (callgrind counts the interpreter's instructions)"; \

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { bundle } from "../../tools/bundle/build";
 import { DeviceConfig, defaultConfig, DeviceRun, runDevice } from "../../tools/bench-device/device";
+import { countingBundle } from "../../tools/bench-device/calls";
 
 const ESPRUINO = process.env.ESPRUINO;
 
@@ -54,6 +55,30 @@ describe("bench-device script on the real interpreter", function () {
       if (cfg.path !== "send") assert.ok(res.streamBytes > bytes + 3 * 10, what + ": stream bytes count the headers too: " + res.streamBytes);
       assert.strictEqual(res.hostBytes > 0, cfg.path !== "floor", what + ": bytes the driver wrote " + res.hostBytes);
     }
+  });
+
+  it("the benchmark's own share (model-buffer, model-push) delivers the same streams without the driver", async () => {
+    for (const p of ["model-buffer", "model-push"] as const) {
+      const r = await run({ path: p });
+      assert.strictEqual(r.problem, "", p + ": " + r.problem);
+      assert.strictEqual(r.result!.delivered, 4380, p);
+      assert.strictEqual(r.result!.hostBytes > 0, p === "model-buffer", p + ": the stand-in asks for each read");
+    }
+  });
+
+  it("a counting build of the library runs on the interpreter: the parser's feed runs once per chunk delivered", async () => {
+    const { text, sites } = await countingBundle();
+    const r = await runDevice({ ...defaultConfig, path: "push", reads: 3, maxReads: 3 }, { espruino: ESPRUINO as string, timeoutMs: 60000 }, text);
+    assert.strictEqual(r.problem, "", r.problem);
+    const m = /BENCH-CALLS (\[[0-9,]*\])/.exec(r.stdout);
+    assert.ok(m, "a BENCH-CALLS line");
+    const calls = JSON.parse(m![1]) as number[];
+    assert.strictEqual(calls.length, sites.length);
+    const feed = sites.findIndex((s) => s.name === "AtParser.feed" && s.where.startsWith("firmware/at/parser.ts:"));
+    assert.ok(feed >= 0, "the parser's feed is a counted site");
+    // Every chunk goes to the feed; each burst of the module's output may end in one short chunk.
+    const res = r.result!;
+    assert.ok(calls[feed] >= Math.ceil(res.streamBytes / 32) && calls[feed] <= Math.ceil(res.streamBytes / 32) + res.idleTurns, "feed calls " + calls[feed] + " for " + res.streamBytes + " bytes");
   });
 
   it("fails the run, saying where, when a payload byte changes on its way or more bytes arrive than were sent", async () => {
