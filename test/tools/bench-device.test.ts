@@ -57,12 +57,12 @@ describe("bench-device script on the real interpreter", function () {
     }
   });
 
-  it("the benchmark's own share (model-buffer, model-push) delivers the same streams without the driver", async () => {
-    for (const p of ["model-buffer", "model-push"] as const) {
+  it("the benchmark's own share (model-buffer, model-push, model-send) moves the same streams without the driver", async () => {
+    for (const [p, bytes] of [["model-buffer", 4380], ["model-push", 4380], ["model-send", 4096]] as const) {
       const r = await run({ path: p });
       assert.strictEqual(r.problem, "", p + ": " + r.problem);
-      assert.strictEqual(r.result!.delivered, 4380, p);
-      assert.strictEqual(r.result!.hostBytes > 0, p === "model-buffer", p + ": the stand-in asks for each read");
+      assert.strictEqual(r.result!.delivered, bytes, p);
+      assert.strictEqual(r.result!.hostBytes > 0, p !== "model-push", p + ": the stand-in writes requests (and payloads)");
     }
   });
 

@@ -10,7 +10,7 @@
 // the pins are left out (the Linux build drives no GPIO; they are not on the receive path).
 //
 // BENCH fields: path ("floor" | "buffer" | "push" | "push-ipd" | "send" | "model-buffer" |
-// "model-push"), chunk (bytes per UART
+// "model-push" | "model-send"), chunk (bytes per UART
 // delivery), reads (number of 1,460-byte reads or pushes), payload (bytes per read/push),
 // maxReads (the longest run of the series: payloads are cut for that many in every run),
 // sendBytes and sendPiece (send path), board (board id), baud (line rate the virtual clock runs
@@ -281,7 +281,7 @@ var BENCH_APP = (function () {
     W.stop();
     var r = {
       ok: ok, path: C.path, chunk: CH, reads: C.reads, payload: C.payload,
-      delivered: C.path === "send" ? sendGot : C.path === "floor" ? payOff : A.got(), expected: expect, streamBytes: emitted, hostBytes: written,
+      delivered: C.path === "send" || C.path === "model-send" ? sendGot : C.path === "floor" ? payOff : A.got(), expected: expect, streamBytes: emitted, hostBytes: written,
       virtualMs: Math.round(W.now()), jumps: jumps, idleTurns: W.idleTurns(), unknown: unknown, violations: violations,
     };
     if (modem) {
@@ -333,7 +333,7 @@ var BENCH_APP = (function () {
 
   /** Bytes that arrived where they were going: the application, the module (send) or the floor's counter. */
   function arrived() {
-    if (C.path === "send") return sendGot;
+    if (C.path === "send" || C.path === "model-send") return sendGot;
     if (C.path === "floor") return BENCH_COUNTER.count();
     return A.got();
   }
@@ -617,6 +617,7 @@ var BENCH_APP = (function () {
    * to the application's check as the driver's data event does. Path minus model = the driver.
    */
   function runModel() {
+    if (C.path === "model-send") return runModelSend();
     var push = C.path === "model-push";
     expect = C.reads * C.payload;
     A.start(expect, fail);
@@ -638,6 +639,26 @@ var BENCH_APP = (function () {
         if (push) sendPush(0, C.payload);
         else hostWrite(request);
         if (framesLeft === 0) streamDone = true;
+      }
+    };
+  }
+
+  /**
+   * The send path's share of the benchmark without the driver: the application's pieces, the
+   * module model taking each AT+CIPSEND and its payload (checking every byte) and answering.
+   */
+  function runModelSend() {
+    expect = C.sendBytes;
+    links[0] = 1;
+    var queued = 0;
+    W.setHandler(BENCH_COUNTER.handler);
+    feed = function () {
+      if (queued < expect && sendLeft === 0) {
+        var n = expect - queued < C.sendPiece ? expect - queued : C.sendPiece;
+        var p = A.piece(queued, n);
+        queued += n;
+        hostWrite("AT+CIPSEND=0," + n + "\r");
+        hostWrite(p);
       }
     };
   }
@@ -686,7 +707,7 @@ var BENCH_APP = (function () {
   }
 
   if (C.path === "floor") runFloor();
-  else if (C.path === "model-buffer" || C.path === "model-push") runModel();
+  else if (C.path === "model-buffer" || C.path === "model-push" || C.path === "model-send") runModel();
   else runModem();
   W.start(turn);
 })();

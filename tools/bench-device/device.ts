@@ -12,9 +12,9 @@ const DEVICE_SCRIPT = path.join(__dirname, "device-script.js");
 
 /**
  * floor: stream to a byte counter; buffer: AT+CIPRXGET reads; push: +RECEIVE pushes; push-ipd: +RECV FROM/+IPD pushes; send: AT+CIPSEND;
- * model-buffer, model-push: the floor plus the module model's and the application check's work per read, without the driver.
+ * model-buffer, model-push, model-send: the floor plus the module model's and the application check's work per read or send, without the driver.
  */
-export type BenchPath = "floor" | "buffer" | "push" | "push-ipd" | "send" | "model-buffer" | "model-push";
+export type BenchPath = "floor" | "buffer" | "push" | "push-ipd" | "send" | "model-buffer" | "model-push" | "model-send";
 
 export interface DeviceConfig {
   path: BenchPath;

@@ -50,6 +50,7 @@ const SERIES: Series[] = [
   { name: "model-push-32", path: "model-push", chunk: 32, what: "the benchmark's own share of push-32: floor + module model + app check, no driver", send: false, breakdown: false },
   { name: "model-push-256", path: "model-push", chunk: 256, what: "the benchmark's own share of push-256", send: false, breakdown: false },
   { name: "push-ipd-32", path: "push-ipd", chunk: 32, what: "direct push (+RECV FROM + +IPD1460) to the app's data event", send: false, breakdown: false },
+  { name: "model-send-32", path: "model-send", chunk: 32, what: "the benchmark's own share of send-32: app pieces + module model checking every payload byte, no driver", send: true, breakdown: false },
   { name: "send-32", path: "send", chunk: 32, what: "send: app s.write with drain -> AT+CIPSEND=<l>,1024 (module answers in 32-byte chunks)", send: true, breakdown: true },
 ];
 
@@ -156,7 +157,8 @@ function driverAlone(b: Breakdown, m: Breakdown): Breakdown["driver"] {
     const o = m.activities[i];
     const n = a.perChunk - o.perChunk;
     const ir = a.ir - o.ir;
-    return { what: a.what, ir, perChunk: n, each: isFinite(n) && n > 0 ? (ir * b.series.chunk) / n : NaN };
+    const unit = b.series.send ? defaultConfig.sendPiece : b.series.chunk;
+    return { what: a.what, ir, perChunk: n, each: isFinite(n) && n > 0 ? (ir * unit) / n : NaN };
   });
   return { model: m.series.name, perChunk, activities };
 }
@@ -223,7 +225,7 @@ function printBreakdown(b: Breakdown): void {
   if (!d) return;
   console.log(`  the driver alone (minus ${d.model}), per ${b.chunkUnit}: ` + Object.entries(d.perChunk).map(([k, v]) => `${v.toFixed(1)} ${k}`).join(", "));
   for (const a of d.activities) {
-    const each = isFinite(a.each) ? `  ${a.perChunk.toFixed(1)} per chunk, ${fmt(a.each)} each` : "";
+    const each = isFinite(a.each) ? `  ${a.perChunk.toFixed(1)} per ${b.series.send ? "send" : "chunk"}, ${fmt(a.each)} each` : "";
     console.log(`    ${fmt(a.ir).padStart(8)}  ${a.what}${each}`);
   }
 }
@@ -309,7 +311,7 @@ async function main(): Promise<number> {
   console.log("  x floor: ratio to the floor at the same chunk size; over floor: instructions per stream byte above it (the driver and the app's check)");
   /** The benchmark's own share (model-buffer, model-push) under a buffer or push series. */
   const modelOf = (r: Row) => {
-    if (r.series.path !== "buffer" && r.series.path !== "push") return NaN;
+    if (r.series.path !== "buffer" && r.series.path !== "push" && r.series.path !== "send") return NaN;
     const m = rows.find((x) => x.series.path === "model-" + r.series.path && x.series.chunk === r.series.chunk && !x.problem);
     return m ? m.irPerByte : NaN;
   };
@@ -329,8 +331,11 @@ async function main(): Promise<number> {
   if (sends.length) {
     console.log("");
     console.log(`send: the app writes ${LONG_SEND} (and ${SHORT_SEND}) bytes in 1,024-byte s.write calls with drain; instructions per payload byte = (Ir long - Ir short) / (bytes long - short)`);
-    const srows = sends.map((r) => [r.series.path, String(r.series.chunk), r.problem ? "FAILED" : fmt(r.irPerByte), r.problem ? "" : fmt(r.irPerUartByte as number), r.problem || ""]);
-    for (const l of table(["path", "chunk", "Ir/payload byte", "Ir/UART byte (both ways)", ""], srows)) console.log(l);
+    const srows = sends.map((r) => {
+      const driver = r.problem ? NaN : r.irPerByte - modelOf(r);
+      return [r.series.path, String(r.series.chunk), r.problem ? "FAILED" : fmt(r.irPerByte), r.problem ? "" : fmt(r.irPerUartByte as number), isFinite(driver) ? fmt(driver) : "", r.problem || ""];
+    });
+    for (const l of table(["path", "chunk", "Ir/payload byte", "Ir/UART byte (both ways)", "driver alone", ""], srows)) console.log(l);
   }
   if (turn !== undefined) {
     console.log("");
