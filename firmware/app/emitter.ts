@@ -3,6 +3,23 @@
 /** An event handler; at most two arguments are passed. */
 export type Handler = (a?: any, b?: any) => void;
 
+/**
+ * Where an exception thrown by an event handler goes once counted: the modem points it at the
+ * HAL's log, so a developer sees their own bug printed instead of silence.
+ */
+export const handlerThrew: { report: ((e: unknown) => void) | undefined } = { report: undefined };
+
+function thrown(e: unknown): void {
+  const r = handlerThrew.report;
+  if (r) {
+    try {
+      r(e);
+    } catch (x) {
+      // the report itself failed: the count stands
+    }
+  }
+}
+
 export class Emitter {
   /** Handler calls that threw (caught, so a faulty handler cannot break the driver). */
   handlerErrors = 0;
@@ -52,6 +69,7 @@ export class Emitter {
         l[0](a, b);
       } catch (e) {
         this.handlerErrors++;
+        thrown(e);
       }
       return true;
     }
@@ -61,6 +79,7 @@ export class Emitter {
         copy[i](a, b);
       } catch (e) {
         this.handlerErrors++;
+        thrown(e);
       }
     }
     return true;

@@ -4,7 +4,7 @@ import { Hal } from "../core/hal";
 import { Modem } from "./modem";
 
 export type { Part, PartContext, Status } from "./modem";
-export { Modem, SCHEMA } from "./modem";
+export { Modem, schema } from "./modem";
 export type { Data, RemoteInfo, LinkStatus } from "./sockets";
 export { Socket, UdpSocket, BaseSocket } from "./sockets";
 export { Emitter } from "./emitter";

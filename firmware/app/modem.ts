@@ -19,27 +19,33 @@ import { resolve } from "../core/options";
 import { Scheduler } from "../core/sched";
 import { makeTracer } from "../core/trace";
 import { checkApn, checkAuthField } from "../core/validate";
-import { A76XX_BAUDS } from "../core/board";
+import { a76xxBauds } from "../core/board";
 import { AtEngine } from "../at/engine";
 import { Resolver } from "../modem/dns";
 import { ModemError } from "../modem/errors";
-import { LossReason, STATE_NAMES, Supervisor } from "../modem/supervisor";
+import { LossReason, stateNames, Supervisor } from "../modem/supervisor";
 import { Signal } from "../modem/status";
 import { SocketError } from "../net/errors";
 import { Table, TableStats } from "../net/table";
-import { Emitter } from "./emitter";
+import { Emitter, handlerThrew } from "./emitter";
 import { LinkStatus, linkStatus, Socket, SocketContext, UdpSocket } from "./sockets";
 import type { ListenOptions, Server } from "../parts/server";
 
-/** Every option createModem knows: `name=<default>:<rule>` (see core/options.ts). */
-export const SCHEMA =
-  'apn="":s;user="":s;password="":s;authType=1:i1,2;pin="":s;dataMode="buffer":ebuffer|push|transparent;baud=0:i0,3686400;' +
-  "probeTimeoutMs=500:i1,60000;probeIntervalMs=1000:i1,60000;bootTimeoutMs=30000:i1,600000;powerSettleMs=100:i0,60000;" +
-  "powerOffWaitMs=3000:i0,60000;simTimeoutMs=20000:i1,600000;registrationTimeoutMs=180000:i1,3600000;registrationPollMs=2000:i100,600000;" +
-  "backoffMinMs=1000:i1,3600000;backoffMaxMs=30000:i1,3600000;maxNetRetries=5:i1,100;maxResets=3:i1,100;healthCheckMs=5000:i0,3600000;" +
-  "links=0:i0,10;rxRingBytes=0:i0,1048576;txQueueBytes=2048:i64,1048576;txQueueSlots=8:i1,64;sendChunkBytes=1024:i1,1500;" +
-  "readChunkBytes=1460:i1,1500;sendRetries=8:i0,10;udpRxSlots=8:i1,64;connectTimeoutMs=75000:i1,600000;subTerminated=false:b;" +
-  "dnsCacheEntries=4:i1,64;dnsTtlMs=300000:i1,86400000;atQueue=16:i2,64;escapeWithDtr=false:b;trace=false:t;parts=[]:p";
+/**
+ * Every option createModem knows: `name=<default>:<rule>` (see core/options.ts). A function, so
+ * the text takes heap only while createModem reads it.
+ */
+export function schema(): string {
+  return (
+    'apn="":s;user="":s;password="":s;authType=1:i1,2;pin="":s;dataMode="buffer":ebuffer|push|transparent;baud=0:i0,3686400;' +
+    "probeTimeoutMs=500:i1,60000;probeIntervalMs=1000:i1,60000;bootTimeoutMs=30000:i1,600000;powerSettleMs=100:i0,60000;" +
+    "powerOffWaitMs=3000:i0,60000;simTimeoutMs=20000:i1,600000;registrationTimeoutMs=180000:i1,3600000;registrationPollMs=2000:i100,600000;" +
+    "backoffMinMs=1000:i1,3600000;backoffMaxMs=30000:i1,3600000;maxNetRetries=5:i1,100;maxResets=3:i1,100;healthCheckMs=5000:i0,3600000;" +
+    "links=0:i0,10;rxRingBytes=0:i0,1048576;txQueueBytes=2048:i64,1048576;txQueueSlots=8:i1,64;sendChunkBytes=1024:i1,1500;" +
+    "readChunkBytes=1460:i1,1500;sendRetries=8:i0,10;udpRxSlots=8:i1,64;connectTimeoutMs=75000:i1,600000;subTerminated=false:b;" +
+    "dnsCacheEntries=4:i1,64;dnsTtlMs=300000:i1,86400000;atQueue=16:i2,64;escapeWithDtr=false:b;trace=false:t;parts=[]:p"
+  );
+}
 
 /** An optional part: its own options (`name=<default>:<rule>;…`, appended to the schema) and what it adds to the modem. */
 export interface Part {
@@ -109,23 +115,21 @@ export class Modem extends Emitter {
   constructor(hal: Hal, board: BoardDef, given?: { [name: string]: unknown }) {
     super();
     checkBoard(board);
-    const parts = given && Array.isArray(given.parts) ? (given.parts as Part[]) : [];
-    let schema = SCHEMA;
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (!p || typeof p.install !== "function") throw new Error("a76xx: option parts must list parts (objects with install), got " + String(p));
-      if (p.schema) schema += ";" + p.schema;
-    }
-    const o = resolve(schema, given);
-    check(o, parts);
+    // Resolved in a function of its own: the closures made below keep this scope, not the schema text.
+    const o = modemOptions(board, given);
+    const parts = o.parts as Part[];
     this.hal = hal;
     this.board = board;
     this.options = o;
-    if (!o.links) o.links = board.links;
-    if (!o.rxRingBytes) o.rxRingBytes = board.socketRxRingBytes;
-    if (o.dataMode === "push" && o.rxRingBytes < PUSH_MAX) throw new Error("a76xx: option rxRingBytes is " + o.rxRingBytes + "; push mode needs at least " + PUSH_MAX + " (a push carries up to " + PUSH_MAX + " bytes)");
     const sched = new Scheduler(hal.clock, 16, 20);
     this.sched = sched;
+    // A throw in the driver's tasks or in a user's handler is counted and printed, never silent.
+    sched.onError = function (e) {
+      if (hal.log) hal.log("a76xx: internal error (please report): " + errText(e));
+    };
+    handlerThrew.report = function (e) {
+      if (hal.log) hal.log("a76xx: an event handler threw: " + errText(e));
+    };
     const self = this;
     let sup: Supervisor | undefined;
     let table: Table | undefined;
@@ -233,7 +237,7 @@ export class Modem extends Emitter {
     const links: LinkStatus[] = [];
     for (let i = 0; i < this.table.slots.length; i++) if (this.table.slots[i].num >= 0) links.push(linkStatus(this.table.slots[i]));
     return {
-      state: STATE_NAMES[s.state],
+      state: stateNames()[s.state],
       online: this.isOnline(),
       powered: s.powered,
       keptPowered: s.keptPowered,
@@ -293,11 +297,42 @@ export class Modem extends Emitter {
 }
 
 /** Checks the schema cannot express: contents of strings, baud, combinations. Throws Error. */
+/** The options `given` resolved against the schema (core and parts) and the board's sizes; throws Error when invalid. */
+function modemOptions(board: BoardDef, given?: { [name: string]: unknown }): { [name: string]: any } {
+  if (board.options) {
+    // The board's defaults under what the application passed.
+    const g: { [name: string]: unknown } = {};
+    for (const k in board.options) g[k] = board.options[k];
+    for (const k in given) g[k] = given[k];
+    given = g;
+  }
+  const parts = given && Array.isArray(given.parts) ? (given.parts as Part[]) : [];
+  let text = schema();
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (!p || typeof p.install !== "function") throw new Error("a76xx: option parts must list parts (objects with install), got " + String(p));
+    if (p.schema) text += ";" + p.schema;
+  }
+  const o = resolve(text, given);
+  check(o, parts);
+  if (!o.links) o.links = board.links;
+  if (!o.rxRingBytes) o.rxRingBytes = board.socketRxRingBytes;
+  if (o.dataMode === "push" && o.rxRingBytes < PUSH_MAX) throw new Error("a76xx: option rxRingBytes is " + o.rxRingBytes + "; push mode needs at least " + PUSH_MAX + " (a push carries up to " + PUSH_MAX + " bytes)");
+  o.parts = parts;
+  return o;
+}
+
+/** An exception as text, with its stack when the runtime keeps one. */
+function errText(e: unknown): string {
+  const x = e as { stack?: string };
+  return String(e) + (x && typeof x.stack === "string" ? "\n" + x.stack : "");
+}
+
 function check(o: { [name: string]: any }, parts: Part[]): void {
   const bad = checkApn(o.apn) || (o.user ? checkAuthField("user", o.user) || checkAuthField("password", o.password) : undefined);
   if (bad) throw new Error("a76xx: option " + bad);
   if (o.pin && !/^[0-9]{4,8}$/.test(o.pin)) throw new Error("a76xx: option pin is " + JSON.stringify(o.pin) + "; it must be 4 to 8 digits");
-  if (o.baud && A76XX_BAUDS.indexOf(o.baud) < 0) throw new Error("a76xx: option baud is " + o.baud + "; it must be one of " + A76XX_BAUDS.join(", "));
+  if (o.baud && a76xxBauds().indexOf(o.baud) < 0) throw new Error("a76xx: option baud is " + o.baud + "; it must be one of " + a76xxBauds().join(", "));
   if (o.backoffMaxMs < o.backoffMinMs) throw new Error("a76xx: option backoffMaxMs (" + o.backoffMaxMs + ") is below backoffMinMs (" + o.backoffMinMs + ")");
   if (o.dataMode === "transparent") {
     let has = false;

@@ -15,7 +15,7 @@ import { ByteCodec } from "../core/hal";
 import { Fifo } from "../core/fifo";
 import { Scheduler, Task } from "../core/sched";
 import { CloseReason, SocketError, sockErr } from "../net/errors";
-import { EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_READABLE, S_CLOSED, STATE_WORDS, TX_FULL, TX_OK } from "../net/consts";
+import { EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_READABLE, S_CLOSED, stateWords, TX_FULL, TX_OK } from "../net/consts";
 import { Slot, SlotOwner } from "../net/slot";
 import { Table } from "../net/table";
 import { Emitter } from "./emitter";
@@ -218,7 +218,7 @@ export function linkStatus(s: Slot): LinkStatus {
   const c = s.counters;
   return {
     link: s.num,
-    state: STATE_WORDS[s.state],
+    state: stateWords()[s.state],
     remote: s.udp ? "" : (s.ip || s.host) + ":" + s.port,
     localPort: s.lport,
     rxBuffered: s.ring.length,

@@ -100,7 +100,10 @@ const SYNC = 2;
 const STALLED = 3;
 
 /** Resynchronisation probes: request and the prefix of its answer line. */
-const PROBES = ["AT+CMEE?", "+CMEE:", "AT+CIPHEAD?", "+CIPHEAD:", "AT+CIPSRIP?", "+CIPSRIP:", "AT+CIPMODE?", "+CIPMODE:"];
+/** The resynchronisation probes, request then answer prefix (a string in the code until a probe is due). */
+function probes(): string[] {
+  return "AT+CMEE? +CMEE: AT+CIPHEAD? +CIPHEAD: AT+CIPSRIP? +CIPSRIP: AT+CIPMODE? +CIPMODE:".split(" ");
+}
 
 function startsWith(s: string, p: string): boolean {
   return s.substr(0, p.length) === p;
@@ -472,7 +475,7 @@ export class AtEngine {
     this.probes++;
     this.probeSeen = -1;
     this.parser.prompt = false;
-    this.write(this.syncPrefix + PROBES[k * 2] + "\r", false);
+    this.write(this.syncPrefix + probes()[k * 2] + "\r", false);
     this.syncPrefix = "";
     this.deadline = this.wireEnd + this.opts.probeMs;
     this.sched.cancel(this.timer);
@@ -501,7 +504,7 @@ export class AtEngine {
     this.stats.timeouts++;
     const n = ++this.consecutive;
     const c = this.cur;
-    const request = this.phase === CMD && c ? c.request : PROBES[((this.probes - 1) % 4) * 2];
+    const request = this.phase === CMD && c ? c.request : probes()[((this.probes - 1) % 4) * 2];
     try {
       this.l.timeout(n, request);
     } catch (e) {
@@ -568,8 +571,9 @@ export class AtEngine {
         return;
       }
     } else if (this.phase === SYNC) {
+      const pr = probes();
       for (let k = 0; k < 4; k++) {
-        if (startsWith(text, PROBES[k * 2 + 1])) {
+        if (startsWith(text, pr[k * 2 + 1])) {
           this.probeSeen = k;
           return;
         }

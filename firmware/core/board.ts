@@ -48,10 +48,14 @@ export interface BoardDef {
   socketRxRingBytes: number;
   /** Links provisioned by default (1..10): each costs a receive ring and a send queue. */
   links: number;
+  /** Defaults for createModem's options on this board (e.g. smaller send queues on a small heap); what the application passes wins. */
+  options?: { [name: string]: unknown };
 }
 
-/** Valid UART rates for the A76XX (AT+IPR). */
-export const A76XX_BAUDS = [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000, 3200000, 3686400];
+/** Valid UART rates for the A76XX (AT+IPR), built on each call (no heap while unused). */
+export function a76xxBauds(): number[] {
+  return [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000, 3200000, 3686400];
+}
 
 function checkSize(errors: string[], name: string, v: number, min: number, max: number): void {
   if (!(v >= min && v <= max) || Math.floor(v) !== v) errors.push(name + " must be an integer in " + min + ".." + max + ", got " + v);
@@ -66,7 +70,7 @@ export function validateBoard(board: BoardDef): string[] {
   if (!board || typeof board !== "object" || !board.uart) return ["it is not a board definition"];
   if (!board.id) errors.push("id is empty");
   checkSize(errors, "uart.port", board.uart.port, 1, 6);
-  if (A76XX_BAUDS.indexOf(board.uart.baud) < 0) errors.push("uart.baud " + board.uart.baud + " is not a rate the A76XX supports");
+  if (a76xxBauds().indexOf(board.uart.baud) < 0) errors.push("uart.baud " + board.uart.baud + " is not a rate the A76XX supports");
   if (board.pwrkey) {
     checkSize(errors, "pwrkey.onPressMs", board.pwrkey.onPressMs, 50, 5000);
     checkSize(errors, "pwrkey.offPressMs", board.pwrkey.offPressMs, 2500, 10000);

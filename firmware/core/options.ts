@@ -8,7 +8,7 @@
 // and throws an Error naming the option, the value and what is allowed, with a "did you mean" for
 // a near-miss unknown name: a configuration mistake is a programmer error, reported before any
 // byte is sent.
-import { A76XX_BAUDS } from "./board";
+import { a76xxBauds } from "./board";
 
 /** Edit distance between two short names (case-insensitive), for "did you mean". */
 function distance(a: string, b: string): number {
@@ -41,7 +41,8 @@ function breaks(v: unknown, rule: string): string {
   if (k === "e") return r.indexOf(v as string) >= 0 ? "" : "one of " + r.join(", ");
   // "B": baud rates
   if (!(Array.isArray(v)) || v.length > 16) return "a list of up to 16 baud rates";
-  for (let i = 0; i < v.length; i++) if (A76XX_BAUDS.indexOf(v[i]) < 0) return "a list of rates the A76XX supports (" + A76XX_BAUDS.join(", ") + ")";
+  const ok = a76xxBauds();
+  for (let i = 0; i < v.length; i++) if (ok.indexOf(v[i]) < 0) return "a list of rates the A76XX supports (" + ok.join(", ") + ")";
   return "";
 }
 

@@ -110,119 +110,152 @@ function regStep(q: string, key: "creg" | "cgreg" | "cereg"): S {
   };
 }
 
-const netOpenQuery: AtCommand = { request: "AT+NETOPEN?", timeout: CMD_MS, match: "+NETOPEN:", need: true };
-const netOpen: AtCommand = { request: "AT+NETOPEN", timeout: 130000, async: "+NETOPEN: ", errField: 0 };
-export const netClose: AtCommand = { request: "AT+NETCLOSE", timeout: 30000, async: "+NETCLOSE: ", errField: 0 };
-const csq: S = { cmd: cmd("AT+CSQ", CMD_MS, "+CSQ:"), check: readSignal, optional: true };
-const ipAddr: S = { cmd: cmd("AT+IPADDR", CMD_MS, "+IPADDR:"), check: readIp, optional: true };
+// Scripts are functions that build their steps when they run: the steps (and the closures in
+// them) then take heap only while a script runs, not for as long as the library is loaded.
+function netOpenQuery(): AtCommand {
+  return { request: "AT+NETOPEN?", timeout: CMD_MS, match: "+NETOPEN:", need: true };
+}
+function netOpen(): AtCommand {
+  return { request: "AT+NETOPEN", timeout: 130000, async: "+NETOPEN: ", errField: 0 };
+}
+/** AT+NETCLOSE's deadline, ms (the answer is asynchronous). */
+export const NETCLOSE_MS = 30000;
+export function netClose(): AtCommand {
+  return { request: "AT+NETCLOSE", timeout: NETCLOSE_MS, async: "+NETCLOSE: ", errField: 0 };
+}
+function csq(): S {
+  return { cmd: cmd("AT+CSQ", CMD_MS, "+CSQ:"), check: readSignal, optional: true };
+}
+function ipAddr(): S {
+  return { cmd: cmd("AT+IPADDR", CMD_MS, "+IPADDR:"), check: readIp, optional: true };
+}
 /** Is the network open? (recorded in netWasOpen). */
-const netQuery: S = {
-  cmd: netOpenQuery,
-  check: function (r: AtResult, f: Facts) {
-    f.netWasOpen = netIsOpen(r);
-    f.netopenFailed = false;
-    return NEXT;
-  },
-  optional: true,
-};
-const netCloseIfOpen: S = { cmd: netClose, when: (f: Facts) => f.netWasOpen, optional: true };
-const simQuery: S = { cmd: cmd("AT+CPIN?", CMD_MS, "+CPIN:"), check: simCheck, wait: 1000, until: (f: Facts) => f.o.simTimeoutMs };
-
-export const CONFIGURE: Script<Facts> = {
-  name: "configure",
-  steps: [
-    { cmd: cmd("ATE0", CMD_MS), retries: 1 },
-    { cmd: cmd("AT+CMEE=1", CMD_MS), retries: 1 },
-    simQuery,
-    {
-      cmd: (f: Facts) => cmd('AT+CPIN="' + f.o.pin + '"', CMD_MS),
-      when: (f: Facts) => f.pinNeeded,
-      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "sim-pin", "the SIM refused the PIN") : NEXT),
+function netQuery(): S {
+  return {
+    cmd: netOpenQuery(),
+    check: function (r: AtResult, f: Facts) {
+      f.netWasOpen = netIsOpen(r);
+      f.netopenFailed = false;
+      return NEXT;
     },
-    { cmd: simQuery.cmd, check: simCheck, wait: 1000, until: simQuery.until, when: (f: Facts) => f.pinNeeded },
-    csq,
-  ],
-};
+    optional: true,
+  };
+}
+function netCloseIfOpen(): S {
+  return { cmd: netClose(), when: (f: Facts) => f.netWasOpen, optional: true };
+}
+/** AT+CPIN? until the SIM is ready (or simTimeoutMs); `when` limits it to a PIN just entered. */
+function simQuery(when?: (f: Facts) => boolean): S {
+  return { cmd: cmd("AT+CPIN?", CMD_MS, "+CPIN:"), check: simCheck, wait: 1000, until: (f: Facts) => f.o.simTimeoutMs, when: when };
+}
 
-export const REGISTER: Script<Facts> = {
-  name: "register",
-  restartWait: (f: Facts) => f.o.registrationPollMs,
-  steps: [
-    csq,
-    regStep("CREG", "creg"),
-    regStep("CGREG", "cgreg"),
-    {
-      cmd: cmd("AT+CEREG?", CMD_MS, "+CEREG:"),
-      check: function (r: AtResult, f: Facts): number {
-        const b = lineAfter(r, "+CEREG: ");
-        f.cereg = r.error || b === undefined ? undefined : parseReg(b, true);
-        f.polled();
-        if ((f.cgreg !== undefined && isRegistered(f.cgreg)) || (f.cereg !== undefined && isRegistered(f.cereg))) return NEXT;
-        if (f.now() < f.regDeadline) return RESTART;
-        const denied = f.creg === Reg.Denied || f.cgreg === Reg.Denied || f.cereg === Reg.Denied;
-        return fail(f, "registration", denied ? "registration denied" : "not registered in time (still searching)");
+export function CONFIGURE(): Script<Facts> {
+  return {
+    name: "configure",
+    steps: [
+      { cmd: cmd("ATE0", CMD_MS), retries: 1 },
+      { cmd: cmd("AT+CMEE=1", CMD_MS), retries: 1 },
+      simQuery(),
+      {
+        cmd: (f: Facts) => cmd('AT+CPIN="' + f.o.pin + '"', CMD_MS),
+        when: (f: Facts) => f.pinNeeded,
+        check: (r: AtResult, f: Facts) => (r.error ? fail(f, "sim-pin", "the SIM refused the PIN") : NEXT),
       },
-    },
-  ],
-};
+      simQuery((f: Facts) => f.pinNeeded),
+      csq(),
+    ],
+  };
+}
 
-export const ATTACH: Script<Facts> = {
-  name: "attach",
-  steps: [
-    // Start from a closed network: CIPMODE can only be set then, and no stale link survives.
-    netQuery,
-    netCloseIfOpen,
-    {
-      cmd: (f: Facts) => cmd('AT+CGDCONT=1,"IP","' + f.o.apn + '"', CMD_MS),
-      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "APN " + JSON.stringify(f.o.apn) + " refused") : NEXT),
-    },
-    {
-      cmd: (f: Facts) => cmd("AT+CGAUTH=1," + f.o.authType + ',"' + f.o.password + '","' + f.o.user + '"', CMD_MS),
-      when: (f: Facts) => f.o.user !== "",
-      check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "PDP user/password refused") : NEXT),
-    },
-    { cmd: (f: Facts) => cmd("AT+CIPMODE=" + f.cipMode, CMD_MS) },
-    { cmd: (f: Facts) => cmd("AT+CIPRXGET=" + f.rxMode, CMD_MS) },
-    { cmd: cmd("AT+CIPHEAD=1", CMD_MS), optional: true },
-    { cmd: cmd("AT+CIPSRIP=1", CMD_MS), optional: true },
-    { cmd: cmd("AT&D1", CMD_MS), when: (f: Facts) => f.o.escapeWithDtr, optional: true },
-    {
-      cmd: netOpen,
-      check: function (r: AtResult, f: Facts) {
-        f.netopenFailed = !netOpened(r);
-        return NEXT;
+export function REGISTER(): Script<Facts> {
+  return {
+    name: "register",
+    restartWait: (f: Facts) => f.o.registrationPollMs,
+    steps: [
+      csq(),
+      regStep("CREG", "creg"),
+      regStep("CGREG", "cgreg"),
+      {
+        cmd: cmd("AT+CEREG?", CMD_MS, "+CEREG:"),
+        check: function (r: AtResult, f: Facts): number {
+          const b = lineAfter(r, "+CEREG: ");
+          f.cereg = r.error || b === undefined ? undefined : parseReg(b, true);
+          f.polled();
+          if ((f.cgreg !== undefined && isRegistered(f.cgreg)) || (f.cereg !== undefined && isRegistered(f.cereg))) return NEXT;
+          if (f.now() < f.regDeadline) return RESTART;
+          const denied = f.creg === Reg.Denied || f.cgreg === Reg.Denied || f.cereg === Reg.Denied;
+          return fail(f, "registration", denied ? "registration denied" : "not registered in time (still searching)");
+        },
       },
-    },
-    {
-      // The vendor's advice: a failed NETOPEN is no failure when AT+NETOPEN? says open.
-      cmd: netOpenQuery,
-      when: (f: Facts) => f.netopenFailed,
-      check: (r: AtResult, f: Facts) => (netIsOpen(r) ? NEXT : fail(f, "netopen", "AT+NETOPEN failed")),
-    },
-    ipAddr,
-  ],
-};
+    ],
+  };
+}
+
+export function ATTACH(): Script<Facts> {
+  return {
+    name: "attach",
+    steps: [
+      // Start from a closed network: CIPMODE can only be set then, and no stale link survives.
+      netQuery(),
+      netCloseIfOpen(),
+      {
+        cmd: (f: Facts) => cmd('AT+CGDCONT=1,"IP","' + f.o.apn + '"', CMD_MS),
+        check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "APN " + JSON.stringify(f.o.apn) + " refused") : NEXT),
+      },
+      {
+        cmd: (f: Facts) => cmd("AT+CGAUTH=1," + f.o.authType + ',"' + f.o.password + '","' + f.o.user + '"', CMD_MS),
+        when: (f: Facts) => f.o.user !== "",
+        check: (r: AtResult, f: Facts) => (r.error ? fail(f, "apn", "PDP user/password refused") : NEXT),
+      },
+      { cmd: (f: Facts) => cmd("AT+CIPMODE=" + f.cipMode, CMD_MS) },
+      { cmd: (f: Facts) => cmd("AT+CIPRXGET=" + f.rxMode, CMD_MS) },
+      { cmd: cmd("AT+CIPHEAD=1", CMD_MS), optional: true },
+      { cmd: cmd("AT+CIPSRIP=1", CMD_MS), optional: true },
+      { cmd: cmd("AT&D1", CMD_MS), when: (f: Facts) => f.o.escapeWithDtr, optional: true },
+      {
+        cmd: netOpen(),
+        check: function (r: AtResult, f: Facts) {
+          f.netopenFailed = !netOpened(r);
+          return NEXT;
+        },
+      },
+      {
+        // The vendor's advice: a failed NETOPEN is no failure when AT+NETOPEN? says open.
+        cmd: netOpenQuery(),
+        when: (f: Facts) => f.netopenFailed,
+        check: (r: AtResult, f: Facts) => (netIsOpen(r) ? NEXT : fail(f, "netopen", "AT+NETOPEN failed")),
+      },
+      ipAddr(),
+    ],
+  };
+}
 
 /** After a network loss: close what is left open, NETOPEN again (the state machine spaces the attempts). */
-export const RECOVER: Script<Facts> = {
-  name: "recover",
-  steps: [netQuery, netCloseIfOpen, { cmd: netOpen, check: (r: AtResult, f: Facts) => (netOpened(r) ? NEXT : fail(f, "netopen", "NETOPEN failed")) }, ipAddr],
-};
+export function RECOVER(): Script<Facts> {
+  return {
+    name: "recover",
+    steps: [netQuery(), netCloseIfOpen(), { cmd: netOpen(), check: (r: AtResult, f: Facts) => (netOpened(r) ? NEXT : fail(f, "netopen", "NETOPEN failed")) }, ipAddr()],
+  };
+}
 
 /** Is the data network still open? (a boot banner arrived while online). */
-export const VERIFY: Script<Facts> = {
-  name: "verify",
-  steps: [
-    {
-      cmd: netOpenQuery,
-      check: function (r: AtResult, f: Facts) {
-        f.netWasOpen = netIsOpen(r);
-        return r.error && r.error.kind === "timeout" ? RETRY : NEXT;
+export function VERIFY(): Script<Facts> {
+  return {
+    name: "verify",
+    steps: [
+      {
+        cmd: netOpenQuery(),
+        check: function (r: AtResult, f: Facts) {
+          f.netWasOpen = netIsOpen(r);
+          return r.error && r.error.kind === "timeout" ? RETRY : NEXT;
+        },
+        retries: 1,
       },
-      retries: 1,
-    },
-  ],
-};
+    ],
+  };
+}
 
 /** The online health check: the module answers and the signal is read. */
-export const HEALTH: Script<Facts> = { name: "health", steps: [{ cmd: { request: "AT+CSQ", timeout: 2000, match: "+CSQ:", need: true }, check: readSignal }] };
+export function HEALTH(): Script<Facts> {
+  return { name: "health", steps: [{ cmd: { request: "AT+CSQ", timeout: 2000, match: "+CSQ:", need: true }, check: readSignal }] };
+}

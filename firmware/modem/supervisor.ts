@@ -25,7 +25,7 @@ import { AtError } from "../at/errors";
 import { AtEngine } from "../at/engine";
 import { Script, ScriptRunner } from "../at/script";
 import { ModemError, ModemErrorKind, modemError } from "./errors";
-import { ATTACH, CONFIGURE, Facts, HEALTH, netClose, RECOVER, REGISTER, VERIFY } from "./scripts";
+import { ATTACH, CONFIGURE, Facts, HEALTH, netClose, NETCLOSE_MS, RECOVER, REGISTER, VERIFY } from "./scripts";
 import { Reg, regName } from "./status";
 
 export const enum St {
@@ -43,8 +43,10 @@ export const enum St {
   Failed = 11,
 }
 
-/** Names of St values, by number. */
-export const STATE_NAMES = ["off", "powering-on", "baud-search", "booting", "configuring", "registering", "attaching", "online", "recovering", "resetting", "powering-off", "failed"];
+/** Names of St values, by number (one string in the code until asked for). */
+export function stateNames(): string[] {
+  return "off powering-on baud-search booting configuring registering attaching online recovering resetting powering-off failed".split(" ");
+}
 
 const enum Ev {
   Start = 0,
@@ -199,35 +201,7 @@ export class Supervisor {
     this.task = sched.task(function () {
       while (self.q.n) self.handle(self.q.shift() as number);
     });
-    const banner = function (): void {
-      self.push(Ev.Banner);
-    };
-    const lost = function (line: string): void {
-      // "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY", "+CGEV: ME|NW PDN DEACT 1" (our context, cid 1).
-      if (line.indexOf("NETWORK CLOSED") > 0 || (line.indexOf("PDN DEACT") > 0 && line.substr(line.length - 2) === " 1")) self.push(Ev.NetLost);
-    };
-    const reg = function (line: string): void {
-      const f = self.facts;
-      const v = parseInt(line.substr(line.indexOf(":") + 1), 10);
-      if (isNaN(v) || v < 0) return;
-      const r = v <= 5 ? (v as Reg) : Reg.Other;
-      if (line.charAt(2) === "R") f.creg = r;
-      else if (line.charAt(2) === "G") f.cgreg = r;
-      else f.cereg = r;
-    };
-    const urcs: Array<[string, (line: string) => void]> = [
-      ["RDY", banner],
-      ["*ATREADY", banner],
-      ["SMS DONE", banner],
-      ["PB DONE", banner],
-      ["+CPIN: READY", banner],
-      ["+CIPEVENT:", lost],
-      ["+CGEV:", lost],
-      ["+CREG:", reg],
-      ["+CGREG:", reg],
-      ["+CEREG:", reg],
-    ];
-    for (let i = 0; i < urcs.length; i++) engine.onUrc(urcs[i][0], urcs[i][1]);
+    listen(engine, this);
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -284,7 +258,8 @@ export class Supervisor {
 
   // ---- events ------------------------------------------------------------------------------
 
-  private push(ev: number): void {
+  /** Queue event `ev` (internal; used by the URC handlers). */
+  push(ev: number): void {
     if (!this.q.push(ev)) {
       // Only URC storms fill it; an event of the same type already waiting says the same thing.
       for (let i = 0; i < this.q.n; i++) if (this.q.at(i) === ev) return;
@@ -400,7 +375,7 @@ export class Supervisor {
     this.runner.cancel();
     this.sgen++;
     try {
-      this.l.state(STATE_NAMES[next]);
+      this.l.state(stateNames()[next]);
     } catch (x) {
       // a listener must not break the state machine
     }
@@ -473,7 +448,7 @@ export class Supervisor {
         this.lose("stop");
         // In data mode the NETCLOSE waits until the borrower (transparent mode) has left it.
         if (this.engine.stalled()) this.engine.reset();
-        return this.send("AT+NETCLOSE", netClose.timeout, netClose);
+        return this.send("AT+NETCLOSE", NETCLOSE_MS, netClose());
       }
       case St.Failed:
         try {
@@ -502,14 +477,14 @@ export class Supervisor {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  /** Run a script of this state; its end is a Done event. */
-  private run(script: Script<Facts>): void {
+  /** Run a script of this state (built now, dropped when it ends); its end is a Done event. */
+  private run(make: () => Script<Facts>): void {
     const g = this.sgen;
     const self = this;
     // A failure cause set by an earlier script (a SIM retry's) must not name this one's.
     this.facts.failKind = "power";
     this.facts.failText = "";
-    this.runner.run(script, function (e: AtError | null) {
+    this.runner.run(make(), function (e: AtError | null) {
       if (g !== self.sgen) return;
       self.lastErr = e;
       self.push(Ev.Done);
@@ -741,6 +716,37 @@ export class Supervisor {
       this.enter(St.Off);
     }
   }
+}
+
+/** The URCs the supervisor reacts to: boot banners, network loss, registration. Outside the class so the handlers keep only `sup`. */
+function listen(engine: AtEngine, sup: Supervisor): void {
+  const banner = function (): void {
+    sup.push(Ev.Banner);
+  };
+  const lost = function (line: string): void {
+    // "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY", "+CGEV: ME|NW PDN DEACT 1" (our context, cid 1).
+    if (line.indexOf("NETWORK CLOSED") > 0 || (line.indexOf("PDN DEACT") > 0 && line.substr(line.length - 2) === " 1")) sup.push(Ev.NetLost);
+  };
+  const reg = function (line: string): void {
+    const f = sup.facts;
+    const v = parseInt(line.substr(line.indexOf(":") + 1), 10);
+    if (isNaN(v) || v < 0) return;
+    const r = v <= 5 ? (v as Reg) : Reg.Other;
+    if (line.charAt(2) === "R") f.creg = r;
+    else if (line.charAt(2) === "G") f.cgreg = r;
+    else f.cereg = r;
+  };
+  // One call per prefix, no table: the handlers keep this scope alive, a table in it would stay too.
+  engine.onUrc("RDY", banner);
+  engine.onUrc("*ATREADY", banner);
+  engine.onUrc("SMS DONE", banner);
+  engine.onUrc("PB DONE", banner);
+  engine.onUrc("+CPIN: READY", banner);
+  engine.onUrc("+CIPEVENT:", lost);
+  engine.onUrc("+CGEV:", lost);
+  engine.onUrc("+CREG:", reg);
+  engine.onUrc("+CGREG:", reg);
+  engine.onUrc("+CEREG:", reg);
 }
 
 function err(text: string): AtError {

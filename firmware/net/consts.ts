@@ -11,7 +11,9 @@ export const S_CLOSING = 4;
 /** Closed; the owner's close event is pending (the ring's last bytes are delivered before it). */
 export const S_CLOSED = 5;
 
-export const STATE_WORDS = ["free", "resolving", "opening", "open", "closing", "closed"];
+export function stateWords(): string[] {
+  return "free resolving opening open closing closed".split(" ");
+}
 
 /** Owner events. */
 export const EV_CONNECT = 1;

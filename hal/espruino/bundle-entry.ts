@@ -4,18 +4,11 @@
 // The library is a plain object with plain properties on purpose: esbuild's ESM-to-CommonJS helper
 // exports through getters created in a `for (let k …)` loop, which Espruino runs with one shared `k`.
 import { createEspruinoHal } from "./index";
-import { boards, findBoard } from "../../boards/index";
+import { BOARD_IDS, findBoard } from "../../boards/index";
 import { BoardDef } from "../../firmware/core/board";
 import { createModem, Modem } from "../../firmware/app/index";
 
 declare var A76XX: unknown;
-
-/** Board ids, for error messages. */
-function ids(): string {
-  const out: string[] = [];
-  for (let i = 0; i < boards.length; i++) out.push(boards[i].id);
-  return out.join(", ");
-}
 
 /**
  * The usual start: the modem on board `board` (an id — esp32, t-a7670, pico, linux — or a BoardDef)
@@ -24,7 +17,7 @@ function ids(): string {
  */
 function setup(board: string | BoardDef, options?: { [name: string]: unknown }): Modem {
   let b = typeof board === "string" ? findBoard(board) : board;
-  if (!b) throw new Error("a76xx: unknown board " + JSON.stringify(board) + "; boards: " + ids());
+  if (!b) throw new Error("a76xx: unknown board " + JSON.stringify(board) + "; boards: " + BOARD_IDS);
   let o = options;
   let serial: Serial | undefined;
   if (o && o.serial !== undefined) {
@@ -58,6 +51,7 @@ A76XX = {
   connect: connect,
   createModem: createModem,
   createEspruinoHal: createEspruinoHal,
-  boards: boards,
+  /** The board ids setup() knows, space-separated. */
+  boards: BOARD_IDS,
   findBoard: findBoard,
 };

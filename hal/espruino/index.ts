@@ -15,8 +15,13 @@ function serialPort(port: number): Serial | undefined {
   }
 }
 
-/** Espruino accepts a pin name string ("D4", "B3") wherever it takes a Pin. */
+/**
+ * A board pin by name ("D4", "B3"); throws Error when this device has no such pin (a board
+ * definition for another device): a wrong wiring fails at setup, not later inside a task. The
+ * check touches no hardware: an unknown name makes an empty Pin object.
+ */
 function pinOf(name: string): Pin {
+  if (String(new Pin(name)) !== name) throw new Error("a76xx: pin " + name + " does not exist on this device; check the board definition");
   return name as unknown as Pin;
 }
 
@@ -80,16 +85,18 @@ function uartFor(board: BoardDef, given: Serial | undefined): Uart {
   const serial = given || serialPort(board.uart.port);
   if (!serial) throw new Error("a76xx: this Espruino build has no Serial" + board.uart.port);
   let handler: ((chunk: string) => void) | undefined = undefined;
+  // A device path (the Linux build) replaces the pins; otherwise the pins are checked now.
+  const u = board.uart;
+  const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
+  if (u.path) opts.path = u.path;
+  else {
+    if (u.rx) opts.rx = pinOf(u.rx);
+    if (u.tx) opts.tx = pinOf(u.tx);
+    if (u.cts) opts.cts = pinOf(u.cts);
+  }
   return {
     setup(baud: number): void {
-      const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
-      if (board.uart.rx) opts.rx = pinOf(board.uart.rx);
-      if (board.uart.tx) opts.tx = pinOf(board.uart.tx);
-      if (board.uart.cts) opts.cts = pinOf(board.uart.cts);
-      if (board.uart.path) {
-        opts.path = board.uart.path;
-        serial.path = board.uart.path;
-      }
+      if (u.path) serial.path = u.path;
       serial.setup(baud, opts);
     },
     write(data: string): void {

@@ -4,6 +4,7 @@ import { createTestHal } from "../../hal/host/test-hal";
 import { BoardDef } from "../../firmware/core/board";
 import { createModem, Socket } from "../../firmware/app/index";
 import { allParts } from "../../firmware/parts/index";
+import { findBoard } from "../../boards/index";
 import { bytes, makeRig, record, Rig } from "../net/rig";
 
 function online(mode: "buffer" | "push", extra?: { [k: string]: unknown }): Rig {
@@ -122,6 +123,41 @@ describe("app: Modem API", () => {
     assert.throws(() => createModem(hal, board, { dataMode: "push" }), /push mode needs at least 1500/);
     assert.throws(() => createModem(hal, board, { dataMode: "buffer", rxRingBytes: 0, parts: allParts, bogus: 1 }), /bogus/);
     assert.strictEqual(hal.wire.hostLog.length, 0);
+  });
+
+  it("takes a board's option defaults (the Pico's smaller reads and queues) and lets the application's options win", () => {
+    const hal = createTestHal();
+    const board: BoardDef = { id: "t", name: "t", uart: { port: 1, baud: 115200 }, atRxRingBytes: 2048, socketRxRingBytes: 4096, links: 2, options: { readChunkBytes: 512, txQueueBytes: 1024 } };
+    const a = createModem(hal, board, { apn: "internet" });
+    assert.strictEqual(a.options.readChunkBytes, 512);
+    assert.strictEqual(a.options.txQueueBytes, 1024);
+    const b = createModem(createTestHal(), board, { apn: "internet", txQueueBytes: 4096 });
+    assert.strictEqual(b.options.txQueueBytes, 4096, "the application's value wins");
+    assert.strictEqual(b.options.readChunkBytes, 512);
+    const pico = findBoard("pico") as BoardDef;
+    assert.strictEqual(createModem(createTestHal(), Object.assign(pico, { pwrkey: undefined }), {}).options.readChunkBytes, 512, "the pico board carries them");
+    assert.throws(() => createModem(createTestHal(), Object.assign({}, board, { options: { readChunkBytes: 0 } }), {}), /readChunkBytes/, "a board default is checked like an option");
+  });
+
+  it("prints what an event handler or a driver task throws through the HAL's log instead of swallowing it", () => {
+    const rig = online("buffer");
+    const printed: string[] = [];
+    rig.hal.log = (line: string) => printed.push(line);
+    const sock = rig.modem.connect("10.1.1.1", 80);
+    sock.on("connect", () => {
+      throw new Error("bug in the app's connect handler");
+    });
+    let after = 0;
+    sock.on("connect", () => after++);
+    rig.run(100);
+    assert.strictEqual(after, 1, "the next handler still ran");
+    assert.strictEqual(sock.handlerErrors, 1);
+    assert.ok(printed.some((l) => /an event handler threw: Error: bug in the app's connect handler/.test(l)), printed.join(" | "));
+    rig.modem.sched.post(rig.modem.sched.task(() => {
+      throw new Error("a broken task");
+    }));
+    rig.run(10);
+    assert.ok(printed.some((l) => /internal error \(please report\): Error: a broken task/.test(l)), printed.join(" | "));
   });
 
   it("a write loop that ignores backpressure gets a bounded number of error events (the rest counted), and the driver keeps working", () => {

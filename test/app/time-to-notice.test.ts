@@ -5,7 +5,7 @@
 // virtual time from the fault to the first of the socket's close and the modem's "offline". Every
 // figure must be ≤ 10 s; the table is printed for the README. The modem must then recover.
 import * as assert from "assert";
-import { SCHEMA } from "../../firmware/app/index";
+import { schema } from "../../firmware/app/index";
 import { boot, closeAll, peer, record } from "./sim-world";
 
 const closers: Array<() => unknown> = [];
@@ -14,7 +14,7 @@ const MODES = ["buffer", "push", "transparent"] as const;
 const FAULTS = ["reboot", "freeze", "network drop"] as const;
 const figures: { [k: string]: string } = {};
 /** The default health-check period, from the option schema. */
-const DEFAULT_HEALTH_MS = Number((/healthCheckMs=(\d+)/.exec(SCHEMA) as RegExpExecArray)[1]);
+const DEFAULT_HEALTH_MS = Number((/healthCheckMs=(\d+)/.exec(schema()) as RegExpExecArray)[1]);
 
 describe("time to notice a fault, per data mode (issue 16)", function () {
   this.timeout(60000);

@@ -1,6 +1,7 @@
 // Tests that every shipped board definition is valid, provisions its links, and that validation catches bad sizes and checkBoard throws.
 import * as assert from "assert";
-import { boards, findBoard } from "../../boards/index";
+import { allBoards, findBoard } from "../../boards/index";
+const boards = allBoards();
 import { checkBoard, validateBoard, BoardDef } from "../../firmware/core/board";
 
 describe("boards", () => {

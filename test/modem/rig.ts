@@ -4,11 +4,11 @@ import { Hal } from "../../firmware/core/hal";
 import { resolve } from "../../firmware/core/options";
 import { Scheduler } from "../../firmware/core/sched";
 import { AtEngine } from "../../firmware/at/engine";
-import { SCHEMA } from "../../firmware/app/modem";
+import { schema } from "../../firmware/app/modem";
 import { transparent } from "../../firmware/parts/transparent";
 import { baudSearch, tools } from "../../firmware/parts/tools";
 import { PartContext } from "../../firmware/app/modem";
-import { LossReason, STATE_NAMES, Supervisor, SupervisorListener, SupervisorOptions } from "../../firmware/modem/supervisor";
+import { LossReason, stateNames, Supervisor, SupervisorListener, SupervisorOptions } from "../../firmware/modem/supervisor";
 import { ModemError } from "../../firmware/modem/errors";
 import { createTestHal, TestHal } from "../../hal/host/test-hal";
 import { VirtualClock } from "../../hal/host/virtual-clock";
@@ -31,7 +31,7 @@ export interface Rig {
 }
 
 /** Every option of the Modem plus the transparent part's and the tools part's (its baud search runs here). */
-const RIG_SCHEMA = SCHEMA + ";" + transparent.schema + ";" + tools.schema;
+const RIG_SCHEMA = schema() + ";" + transparent.schema + ";" + tools.schema;
 
 /** The options as createModem would resolve them (throws on an unknown or invalid one, as it does). */
 export function resolveOptions(options: { [name: string]: unknown }): SupervisorOptions {
@@ -92,7 +92,7 @@ export function makeRig(options: { [name: string]: unknown }, boardId?: string, 
 
 /** The supervisor's state as its name ("online", "registering", …). */
 export function stateOf(rig: Rig): string {
-  return STATE_NAMES[rig.sup.state];
+  return stateNames()[rig.sup.state];
 }
 
 /**
@@ -119,7 +119,7 @@ export function advance(rig: { hal: TestHal }, ms: number): void {
 
 /** Advance virtual time until the supervisor is in the state named `state` (true) or `maxMs` passed (false). */
 export function runUntilState(rig: Rig, state: string, maxMs: number): boolean {
-  if (STATE_NAMES.indexOf(state) < 0) throw new Error("no state named " + state);
+  if (stateNames().indexOf(state) < 0) throw new Error("no state named " + state);
   return runUntil(rig.hal.clock, () => stateOf(rig) === state, maxMs);
 }
 

@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { createModem } from "../../firmware/app/index";
 import { AtCommand, AtResult } from "../../firmware/at/command";
 import { Script } from "../../firmware/at/script";
+import * as scripts from "../../firmware/modem/scripts";
 import { ATTACH, CONFIGURE, Facts, RECOVER, REGISTER } from "../../firmware/modem/scripts";
 import { findBoard } from "../../boards/index";
 import { BoardDef } from "../../firmware/core/board";
@@ -294,7 +295,7 @@ describe("modem supervisor", () => {
     assert.ok(runUntilState(rig, "recovering", 1000));
     assert.ok(runUntilState(rig, "online", 60000));
     assert.deepStrictEqual(modem.commands.slice(before), ["AT+NETOPEN?", "AT+NETCLOSE", "AT+NETOPEN", "AT+IPADDR"]);
-    assert.deepStrictEqual(modem.commands.slice(before), scriptRequests(RECOVER, rig.sup.facts), "the RECOVER script's steps, in order");
+    assert.deepStrictEqual(modem.commands.slice(before), scriptRequests(RECOVER(), rig.sup.facts), "the RECOVER script's steps, in order");
     assert.deepStrictEqual(lost(rig), ["lost:network"]);
     assert.strictEqual(rig.sup.counters.recoveries, 1);
   });
@@ -625,10 +626,10 @@ describe("modem supervisor scripts as data (new)", () => {
     rig.sup.start();
     assert.ok(runUntilState(rig, "online", 10000));
     const f = rig.sup.facts;
-    const expected = ["AT"].concat(scriptRequests(CONFIGURE, f), scriptRequests(REGISTER, f), scriptRequests(ATTACH, f));
+    const expected = ["AT"].concat(scriptRequests(CONFIGURE(), f), scriptRequests(REGISTER(), f), scriptRequests(ATTACH(), f));
     assert.deepStrictEqual(modem.commands, expected);
     // Skipped: the PIN steps, AT+NETCLOSE (network was closed), AT+CGAUTH (no user), AT&D1, the NETOPEN? after a good NETOPEN.
-    assert.strictEqual(expected.length, CONFIGURE.steps.length - 2 + REGISTER.steps.length + ATTACH.steps.length - 4 + 1);
+    assert.strictEqual(expected.length, CONFIGURE().steps.length - 2 + REGISTER().steps.length + ATTACH().steps.length - 4 + 1);
   });
 
   it("sends the conditional steps when their `when` holds: CGAUTH with a user, AT&D1 with escapeWithDtr, NETCLOSE when the network was open", () => {
@@ -669,11 +670,18 @@ describe("modem supervisor scripts as data (new)", () => {
   });
 
   it("honours a step's `retries`: changing it in the script changes the number of attempts", () => {
-    const step = CONFIGURE.steps[1];
+    // The script is built when it runs: change its step there, as an edit of scripts.ts would.
+    const step = CONFIGURE().steps[1];
     assert.strictEqual((step.cmd as AtCommand).request, "AT+CMEE=1");
     const saved = step.retries;
+    const mod = scripts as { CONFIGURE: () => Script<Facts> };
+    const original = mod.CONFIGURE;
     function attempts(retries: number | undefined, errors: number): { n: number; state: string } {
-      step.retries = retries;
+      mod.CONFIGURE = function () {
+        const s = original();
+        s.steps[1].retries = retries;
+        return s;
+      };
       try {
         const rig = makeRig({ healthCheckMs: 0 });
         const { modem } = healthyModem(rig);
@@ -682,7 +690,7 @@ describe("modem supervisor scripts as data (new)", () => {
         runUntil(rig.hal.clock, () => stateOf(rig) === "online" || stateOf(rig) === "failed", 20000);
         return { n: modem.commands.filter((c) => c === "AT+CMEE=1").length, state: stateOf(rig) };
       } finally {
-        step.retries = saved;
+        mod.CONFIGURE = original;
       }
     }
     assert.strictEqual(saved, 1);

@@ -86,9 +86,9 @@ export function benchBoard(baud: number): BoardDef {
     id: "bench",
     name: "bench: ESP32 DevKit ring sizes on the host test HAL",
     uart: { port: 1, baud },
-    atRxRingBytes: esp32Devkit.atRxRingBytes,
-    socketRxRingBytes: esp32Devkit.socketRxRingBytes,
-    links: esp32Devkit.links,
+    atRxRingBytes: esp32Devkit().atRxRingBytes,
+    socketRxRingBytes: esp32Devkit().socketRxRingBytes,
+    links: esp32Devkit().links,
   };
 }
 

@@ -64,7 +64,7 @@ function memberNames(node: ts.ClassDeclaration | ts.InterfaceDeclaration, out: S
   }
 }
 
-/** Every property name a declaration file declares (runtime built-ins). */
+/** Every property name a declaration file declares (the language's built-ins, our own runtime declarations). */
 function declaredNames(sf: ts.SourceFile, out: Set<string>): void {
   const visit = (n: ts.Node): void => {
     if ((ts.isPropertySignature(n) || ts.isMethodSignature(n) || ts.isPropertyDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n)) && n.name) {
@@ -77,14 +77,51 @@ function declaredNames(sf: ts.SourceFile, out: Set<string>): void {
   visit(sf);
 }
 
-/** Keys of the option schemas (`SCHEMA = {…}` and parts' `schema: {…}`): users pass them by name. */
+/**
+ * Names the device code uses on the interpreter's own objects, found with the type checker: a
+ * member access or an object-literal key whose declaration is in a declaration file (Serial's
+ * `setup`, the `path` of its options…), and any member of a value typed `any`. @types/espruino
+ * declares thousands of names (`state`, `request`, `reset`…); reserving all of them would keep the
+ * firmware's own members of the same name long, so only the ones really used are kept.
+ */
+function usedRuntimeNames(sf: ts.SourceFile, checker: ts.TypeChecker, out: Set<string>): void {
+  const fromDeclarationFile = (sym: ts.Symbol | undefined): boolean => {
+    const decls = sym && sym.getDeclarations();
+    return !!decls && decls.some((d) => d.getSourceFile().isDeclarationFile);
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n)) {
+      const name = n.name.text;
+      const objType = checker.getTypeAtLocation(n.expression);
+      if (objType.flags & ts.TypeFlags.Any) out.add(name);
+      else {
+        const sym = checker.getSymbolAtLocation(n.name);
+        if (!sym || fromDeclarationFile(sym)) out.add(name);
+      }
+    } else if ((ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n) || ts.isMethodDeclaration(n)) && n.name && ts.isObjectLiteralExpression(n.parent)) {
+      if (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) {
+        const name = n.name.text;
+        const ctx = checker.getContextualType(n.parent);
+        if (ctx) {
+          const prop = ctx.getProperty(name);
+          if (prop && fromDeclarationFile(prop)) out.add(name);
+          if (ctx.flags & ts.TypeFlags.Any) out.add(name);
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+}
+
+/** Keys of the option schemas (`function schema()` and parts' `schema: "…"`): users pass them by name. */
 function schemaKeys(sf: ts.SourceFile, out: Set<string>): void {
   const visit = (n: ts.Node): void => {
-    const isSchema = (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === "SCHEMA" && n.initializer) ||
+    const isSchema = (ts.isFunctionDeclaration(n) && n.name && n.name.text === "schema" && n.body) ||
       (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === "schema");
     if (isSchema) {
       // `name=<default>:<rule>;…`, possibly built with + from string literals.
-      const init = ts.isVariableDeclaration(n) ? n.initializer : (n as ts.PropertyAssignment).initializer;
+      const init = ts.isFunctionDeclaration(n) ? n.body : (n as ts.PropertyAssignment).initializer;
       const text: string[] = [];
       const collect = (x: ts.Node): void => {
         if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) text.push(x.text);
@@ -120,14 +157,18 @@ function computeNames(): string[] {
   const config = ts.readConfigFile(path.join(ROOT, "hal/espruino/tsconfig.json"), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, path.join(ROOT, "hal/espruino"));
   const program = ts.createProgram(parsed.fileNames, parsed.options);
+  const checker = program.getTypeChecker();
   const candidates = new Set<string>();
   const reserved = new Set<string>(EXTRA_RESERVED.concat(PUBLIC_MODEM));
   for (const sf of program.getSourceFiles()) {
     const rel = path.relative(ROOT, sf.fileName).split(path.sep).join("/");
     if (sf.isDeclarationFile) {
-      declaredNames(sf, reserved);
+      // The language's library and our own runtime declarations reserve everything they declare;
+      // @types/espruino only what the code uses (usedRuntimeNames).
+      if (!/node_modules[\\/]@types[\\/]espruino/.test(sf.fileName)) declaredNames(sf, reserved);
       continue;
     }
+    usedRuntimeNames(sf, checker, reserved);
     schemaKeys(sf, reserved);
     const visit = (n: ts.Node): void => {
       const name = (ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n)) && n.name ? n.name.text : "";

@@ -24,9 +24,9 @@ const board: BoardDef = {
   id: "demo",
   name: "demo: ESP32 DevKit ring sizes on the host test HAL",
   uart: { port: 1, baud: DEMO_BAUD },
-  atRxRingBytes: esp32Devkit.atRxRingBytes,
-  socketRxRingBytes: esp32Devkit.socketRxRingBytes,
-  links: esp32Devkit.links,
+  atRxRingBytes: esp32Devkit().atRxRingBytes,
+  socketRxRingBytes: esp32Devkit().socketRxRingBytes,
+  links: esp32Devkit().links,
 };
 
 /** What an app does with the modem, as the demo watches it: every socket, UDP socket and server it creates. */
