@@ -582,35 +582,42 @@ export class AtEngine {
     this.dispatch(text);
   }
 
+  // Kept short (it runs for every OK): the command's answer and resynchronisation are apart.
   private onFinal(kind: FinalKind, info: string): void {
     if (this.trace) this.trace("<", kind === "ok" ? "OK" : kind + " " + info, false);
-    const c = this.cur;
-    if (this.phase === CMD && c && !this.gotOk) {
-      // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
-      // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
-      const early = c.payload !== undefined && !this.prompted;
-      if (this.sched.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
-        this.stats.strays++;
-        return;
-      }
-      if (kind === "ok") {
-        this.gotOk = true;
-        const h = this.held;
-        if (h) {
-          this.held = undefined;
-          this.deliver(h[0], h[1], h[2], h[3], h[4]);
-        }
-        if (c.connect) return;
-        if (!c.async || this.asyncLine) this.finish(this.asyncErr, "", true, IDLE, "");
-        return;
-      }
-      const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
-      if (early && kind !== "cip") e.kind = "noPrompt";
-      // An error before the prompt may not be this send's (a repeat): its prompt may still come and
-      // would take the next command as payload, so ESC cancels it before the probe.
-      this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
+    if (this.phase === CMD && this.cur && !this.gotOk) this.cmdFinal(this.cur, kind, info);
+    else this.otherFinal(kind);
+  }
+
+  /** A final while command `c` waits for one. */
+  private cmdFinal(c: AtCommand, kind: FinalKind, info: string): void {
+    // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
+    // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
+    const early = c.payload !== undefined && !this.prompted;
+    if (this.sched.clock.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
+      this.stats.strays++;
       return;
     }
+    if (kind !== "ok") return this.cmdError(kind, info, early);
+    this.gotOk = true;
+    const h = this.held;
+    if (h) {
+      this.held = undefined;
+      this.deliver(h[0], h[1], h[2], h[3], h[4]);
+    }
+    if (!c.connect && (!c.async || this.asyncLine)) this.finish(this.asyncErr, "", true, IDLE, "");
+  }
+
+  private cmdError(kind: Exclude<FinalKind, "ok">, info: string, early: boolean): void {
+    const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
+    if (early && kind !== "cip") e.kind = "noPrompt";
+    // An error before the prompt may not be this send's (a repeat): its prompt may still come and
+    // would take the next command as payload, so ESC cancels it before the probe.
+    this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
+  }
+
+  /** A final with no command waiting for one: a probe's, a late or a stray one. */
+  private otherFinal(kind: FinalKind): void {
     if (this.phase === SYNC) {
       const latest = (this.probes - 1) % 4;
       if (kind === "ok" && this.probeSeen === latest) {

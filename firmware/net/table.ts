@@ -97,6 +97,12 @@ export class Table {
   private cursor = 0;
   private retry: Timer | undefined = undefined;
   private reconcileWanted = false;
+  /** The command in flight in the command slot: its slot, that slot's generation, its completion. */
+  private runS: Slot | undefined = undefined;
+  private runGen = 0;
+  private runDone: ((r: AtResult) => void) | undefined = undefined;
+  /** The engine's completion for the command slot, made once (not a closure per command). */
+  private ran: (r: AtResult) => void;
 
   constructor(engine: AtEngine, sched: Scheduler, codec: ByteCodec, opts: TableOptions, hooks: TableHooks) {
     this.opts = opts;
@@ -111,6 +117,9 @@ export class Table {
     this.task = sched.task(function () {
       self.pump();
     });
+    this.ran = function (r: AtResult): void {
+      self.ranCmd(r);
+    };
     this.rx = new Rx(this);
     this.tx = new Tx(this);
     engine.onUrc("+CIPRXGET: 1,", function (line: string) {
@@ -310,25 +319,38 @@ export class Table {
   /** Run `c` in the table's command slot (false when busy or refused); `done` is skipped when the slot's socket changed. */
   run(c: AtCommand, s: Slot | undefined, done: (r: AtResult) => void): boolean {
     if (this.busy) return false;
-    const gen = s ? s.gen : 0;
-    const self = this;
     this.busy = true;
-    const ok = this.engine.submit(c, function (r: AtResult) {
-      self.busy = false;
-      if (!s || s.gen === gen) done(r);
+    this.runS = s;
+    this.runGen = s ? s.gen : 0;
+    this.runDone = done;
+    if (this.engine.submit(c, this.ran)) return true;
+    this.busy = false;
+    this.runS = undefined;
+    this.runDone = undefined;
+    this.refused();
+    return false;
+  }
+
+  /** The command slot's command completed. */
+  private ranCmd(r: AtResult): void {
+    const s = this.runS;
+    const done = this.runDone as (r: AtResult) => void;
+    this.busy = false;
+    this.runS = undefined;
+    this.runDone = undefined;
+    if (!s || s.gen === this.runGen) done(r);
+    this.kick();
+  }
+
+  /** The engine refused a command (queue full): try again a little later. */
+  private refused(): void {
+    const self = this;
+    this.stats.refused++;
+    if (this.retry) return;
+    this.retry = this.sched.after(REFUSED_MS, function () {
+      self.retry = undefined;
       self.kick();
     });
-    if (!ok) {
-      this.busy = false;
-      this.stats.refused++;
-      if (!this.retry) {
-        this.retry = this.sched.after(REFUSED_MS, function () {
-          self.retry = undefined;
-          self.kick();
-        });
-      }
-    }
-    return ok;
   }
 
   // ==== supervisor ================================================================================
@@ -430,24 +452,34 @@ export class Table {
   private pump(): void {
     if (this.busy || !this.online || this.engine.borrowed()) return;
     if (this.reconcileWanted && this.sendReconcile()) return;
-    for (let n = 0; n < LINKS; n++) {
-      if (!this.orphan[n]) continue;
-      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
-      const o = this.slotOf(n);
-      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) return this.closeOrphan(n);
-    }
+    if (this.orphan.indexOf(true) >= 0 && this.orphans()) return;
     const k = this.slots.length * 2;
     for (let j = 0; j < k; j++) {
       let i = this.cursor + j;
       if (i >= k) i -= k;
       const s = this.slots[i >> 1];
-      const sent = i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.tx.work(s) : this.control(s);
+      // A free slot has nothing to do (not called: each call is lexed whole).
+      const sent = s.state === S_FREE ? false : i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.tx.work(s) : this.control(s);
       if (sent) {
         this.cursor = i + 1 === k ? 0 : i + 1;
         return;
       }
       if (this.busy) return;
     }
+  }
+
+  /** Close the first orphan link that no slot of ours is about to use; true when a command went out. */
+  private orphans(): boolean {
+    for (let n = 0; n < LINKS; n++) {
+      if (!this.orphan[n]) continue;
+      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
+      const o = this.slotOf(n);
+      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) {
+        this.closeOrphan(n);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** AT+CIPCLOSE for module link `n`, which no socket owns. */
