@@ -81,6 +81,17 @@ export class ByteRing {
     return s;
   }
 
+  /** Remove and return everything stored, as an 8-bit string ("" when empty). One call for the receive path. */
+  readAll(): string {
+    const n = this.count;
+    if (!n) return "";
+    const h = this.head;
+    this.head = 0;
+    this.count = 0;
+    if (h + n <= this.capacity) return this.codec.fromBytes(this.buf, h, h + n);
+    return this.codec.fromBytes(this.buf, h, this.capacity) + this.codec.fromBytes(this.buf, 0, h + n - this.capacity);
+  }
+
   /** Remove up to `n` bytes without copying; returns how many were removed. */
   skip(n: number): number {
     if (n > this.count) n = this.count;
