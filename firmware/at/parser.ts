@@ -78,12 +78,15 @@ function uint(x: string): number {
 }
 
 export class AtParser {
-  /** Bytes of the payload in progress (0: none). First field: the hot path reads it per chunk. */
-  n = 0;
-  /** The payload so far (may run past `n` until it is split off). */
+  /**
+   * Bytes of the payload in progress still to come (≤ 0 when none: `feed` subtracts every chunk's
+   * length and hands the chunk on once it is not positive). First field: the hot path reads it per chunk.
+   */
+  r = 0;
+  /** The payload so far. */
   a = "";
-  /** Its length (kept as a number: a long string's length is counted block by block). */
-  g = 0;
+  /** Bytes of the payload in progress (0: none). */
+  n = 0;
   /** Parse one chunk (8-bit string of any length ≥ 1); events go to the sink before it returns. Pass it to the UART as is. */
   feed: (chunk: string) => void;
   /** Transparent data mode: every byte (after a payload in progress) goes to sink.data. */
@@ -121,14 +124,11 @@ export class AtParser {
     this.maxLine = maxLine;
     this.maxPayload = maxPayload;
     const p = this;
+    // The UART handler: a payload chunk costs one comparison and one append (the payload's last
+    // chunk, and text, go to `chunk`).
     this.feed = function (d: string): void {
-      if (p.n) {
-        p.a += d;
-        if ((p.g += d.length) < p.n) return;
-        d = p.endPayload();
-        if (!d) return;
-      }
-      p.text(d);
+      if ((p.r -= d.length) > 0) p.a += d;
+      else p.chunk(d);
     };
   }
 
@@ -148,8 +148,8 @@ export class AtParser {
     const got = this.a.length;
     const was = this.n > 0 || this.pn >= 0;
     this.n = 0;
+    this.r = 0;
     this.a = "";
-    this.g = 0;
     this.pn = -1;
     return was ? got : -1;
   }
@@ -157,8 +157,8 @@ export class AtParser {
   /** Forget all partial state: line tail, payload, pending joins, prompt, data mode. */
   reset(): void {
     this.n = 0;
+    this.r = 0;
     this.a = "";
-    this.g = 0;
     this.pn = -1;
     this.dm = false;
     this.prompt = false;
@@ -172,27 +172,36 @@ export class AtParser {
     this.rdLink = -1;
   }
 
-  /** The payload is complete: hand it over and return what followed it in the chunk. */
-  private endPayload(): string {
-    const all = this.a;
-    const n = this.n;
-    const got = this.g;
-    this.n = 0;
-    this.a = "";
-    this.g = 0;
-    let rest = "";
-    let data = all;
-    if (got > n) {
-      data = all.substr(0, n);
-      rest = all.substr(n);
+  /**
+   * A chunk `feed` does not simply append: text, or the last chunk of a payload (`r` is minus the
+   * bytes of `d` past its end; they are split off the short chunk, never off the long payload).
+   */
+  private chunk(d: string): void {
+    if (!this.n) {
+      this.r = 0;
+      this.text(d);
+      return;
     }
-    this.emitPayload(data);
-    return rest;
+    const over = -this.r;
+    let rest = "";
+    if (over) {
+      rest = d.substr(d.length - over);
+      d = d.substr(0, d.length - over);
+    }
+    this.a += d;
+    const data = this.a;
+    const n = this.n;
+    this.n = 0;
+    this.r = 0;
+    this.a = "";
+    this.emitPayload(data, n);
+    if (rest) this.text(rest);
   }
 
-  private emitPayload(data: string): void {
+  /** `data` is `n` bytes long (a long string's length would be counted block by block). */
+  private emitPayload(data: string, n: number): void {
     this.stats.payloads++;
-    this.stats.payloadBytes += data.length;
+    this.stats.payloadBytes += n;
     if (this.pk === K_RXGET) this.okNext = true;
     this.sink.payload(this.pk, this.pl, data, this.pr, this.prem);
   }
@@ -265,13 +274,10 @@ export class AtParser {
     }
     if (this.pn >= 0) {
       // The announced payload starts here.
-      this.n = this.pn;
+      this.n = this.r = this.pn;
       this.pn = -1;
-      this.a = pos ? d.substr(pos) : d;
-      this.g = this.a.length;
-      if (this.g < this.n) return -1;
-      d = this.endPayload();
-      if (d) this.text(d);
+      this.a = "";
+      this.feed(pos ? d.substr(pos) : d);
       return -1;
     }
     if (this.skipSpace) {
@@ -311,7 +317,7 @@ export class AtParser {
     this.pl = link;
     this.pr = rest;
     this.prem = remote;
-    if (len === 0) this.emitPayload("");
+    if (len === 0) this.emitPayload("", 0);
     else this.pn = len;
   }
 
