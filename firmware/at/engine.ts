@@ -238,6 +238,18 @@ export class AtEngine {
     return true;
   }
 
+  /**
+   * `submit` for a caller running in a scheduler task of its own (the socket table): when the
+   * engine is idle with nothing queued, the command is written now, without going through the
+   * queue and the engine's task (a command per read would pay both).
+   */
+  submitNow(c: AtCommand, done: AtDone | undefined): boolean {
+    if (this.phase !== IDLE || this.q.n || this.b || this.sched.clock.now() < this.holdUntil) return this.submit(c, done);
+    if (!c.raw && !printable(c.request)) throw new RangeError("AT request must be printable ASCII");
+    this.begin(c, done);
+    return true;
+  }
+
   /** Commands waiting behind the one in flight. */
   queued(): number {
     return this.q.n / 2;
@@ -414,7 +426,12 @@ export class AtEngine {
       return;
     }
     const c = this.q.shift() as AtCommand;
-    this.done = this.q.shift() as AtDone | undefined;
+    this.begin(c, this.q.shift() as AtDone | undefined);
+  }
+
+  /** Write command `c` (the engine is idle) and arm its deadline. */
+  private begin(c: AtCommand, done: AtDone | undefined): void {
+    this.done = done;
     this.cur = c;
     this.lines = [];
     this.gotOk = false;

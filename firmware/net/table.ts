@@ -323,7 +323,8 @@ export class Table {
     this.runS = s;
     this.runGen = s ? s.gen : 0;
     this.runDone = done;
-    if (this.engine.submit(c, this.ran)) return true;
+    // Always called from the table's task: the engine may write at once.
+    if (this.engine.submitNow(c, this.ran)) return true;
     this.busy = false;
     this.runS = undefined;
     this.runDone = undefined;
