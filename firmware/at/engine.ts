@@ -378,7 +378,7 @@ export class AtEngine {
   }
 
   private write(s: string, bytes: boolean): void {
-    const now = this.sched.now();
+    const now = this.sched.clock.now();
     this.uart.write(s);
     this.wireEnd = (this.wireEnd > now ? this.wireEnd : now) + (s.length * 10000) / this.baud;
     if (this.trace) this.trace(">", s, bytes);

@@ -382,8 +382,12 @@ export class AtParser {
   /** `+CIPRXGET: 2,<l>,<n>,<rest>` (a read's header) or `+CIPERROR: <n>`; true when taken. */
   private cip(text: string): boolean {
     if (text.substr(0, 13) === "+CIPRXGET: 2,") {
-      const h = [0, 0, 0];
-      if (!readHeader(text.substr(13), h) || h[1] > this.maxPayload) return false;
+      // The modem's canonical numbers are checked natively here; anything else by readHeader.
+      const f = text.substr(13).split(",");
+      const h = [parseInt(f[0], 10), parseInt(f[1], 10), parseInt(f[2], 10)];
+      const ok = f.length === 3 && h[0] >= 0 && h[1] >= 0 && h[2] >= 0 && String(h[0]) === f[0] && String(h[1]) === f[1] && String(h[2]) === f[2];
+      if (!ok && !readHeader(text.substr(13), h)) return false;
+      if (h[1] > this.maxPayload) return false;
       if (this.rdLink >= 0 && (h[0] !== this.rdLink || h[1] > this.rdMax)) this.sink.badRead("read header " + text.substr(11) + " does not match the read asked for");
       else this.announce(K_RXGET, h[0], h[1], h[2], "");
       return true;

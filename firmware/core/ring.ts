@@ -57,11 +57,15 @@ export class ByteRing {
    * The caller keeps the rest: nothing is dropped silently.
    */
   write(data: string | Uint8Array): number {
-    if (typeof data === "string" && this.count === 0 && data.length <= this.capacity) {
-      this.str = data;
-      this.count = data.length;
-      return this.count;
-    }
+    if (this.count || typeof data !== "string") return this.copyIn(data);
+    const n = data.length;
+    if (n > this.capacity) return this.copyIn(data);
+    this.str = data;
+    this.count = n;
+    return n;
+  }
+
+  private copyIn(data: string | Uint8Array): number {
     if (this.str) this.flat();
     const bytes = typeof data === "string" ? this.codec.toBytes(data) : data;
     let n = bytes.length;
@@ -101,11 +105,13 @@ export class ByteRing {
     const n = this.count;
     if (!n) return "";
     const s = this.str;
-    if (s) {
-      this.str = "";
-      this.count = 0;
-      return s;
-    }
+    if (!s) return this.copyOut(n);
+    this.str = "";
+    this.count = 0;
+    return s;
+  }
+
+  private copyOut(n: number): string {
     const h = this.head;
     this.head = 0;
     this.count = 0;

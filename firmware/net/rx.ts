@@ -18,7 +18,7 @@
 import { AtCommand, AtResult } from "../at/command";
 import { K_RECEIVE, K_RXGET } from "../at/parser";
 import { CloseReason, SocketError, sockErr } from "./errors";
-import { EV_ERROR, S_CLOSING, S_OPEN } from "./consts";
+import { EV_ERROR, EV_READABLE, S_CLOSING, S_OPEN } from "./consts";
 import { Slot } from "./slot";
 
 /** What the receive paths need from the table. */
@@ -84,7 +84,12 @@ export class Rx {
     if (n > t.opts.readChunkBytes) n = t.opts.readChunkBytes;
     if (n <= 0) return false;
     t.stats.reads++;
-    return this.submit(s, n, { request: "AT+CIPRXGET=2," + s.num + "," + n, timeout: readDeadline(n, t.hooks.baud()), readLink: s.num, readMax: n }, this.readCb);
+    const num = s.num;
+    if (!t.run({ request: "AT+CIPRXGET=2," + num + "," + n, timeout: readDeadline(n, t.hooks.baud()), readLink: num, readMax: n }, s, this.readCb)) return false;
+    s.rxBusy = true;
+    this.rs = s;
+    this.rn = n;
+    return true;
   }
 
   private readDone(r: AtResult): void {
@@ -127,7 +132,8 @@ export class Rx {
     else this.pushed(kind, link, data, remote);
   }
 
-  private readData(link: number, data: string, rest: number): void {
+  /** A buffer-access read's data (the table calls this directly). */
+  readData(link: number, data: string, rest: number): void {
     const t = this.t;
     const s = t.slotOf(link);
     if (!s) {
@@ -135,11 +141,12 @@ export class Rx {
       return;
     }
     s.rxKnown = rest >= 0 ? rest : 0;
-    t.stats.readBytes += data.length;
-    this.store(s, data, "", 0);
+    const took = this.store(s, data, "", 0);
+    t.stats.readBytes += took;
   }
 
-  private pushed(kind: number, link: number, data: string, remote: string): void {
+  /** Pushed data (the table calls this directly). */
+  pushed(kind: number, link: number, data: string, remote: string): void {
     const t = this.t;
     let s: Slot | undefined;
     let ip = "";
@@ -178,24 +185,33 @@ export class Rx {
   }
 
   /** Put received bytes (or a datagram, whole or not at all) into the slot's ring and tell the owner. */
-  private store(s: Slot, data: string, ip: string, port: number): void {
+  /** Returns the bytes it had (all of them are stored, or the rest is counted as dropped). */
+  private store(s: Slot, data: string, ip: string, port: number): number {
     if (s.udp) return this.datagram(s, data, ip, port);
     const n = data.length;
     const took = s.ring.write(data);
     s.counters.bytesIn += took;
     if (took < n) this.overflow(s, n - took);
-    if (took) this.t.readable(s);
+    if (!took) return n;
+    // The owner is told directly (Table.readable would only forward it).
+    const o = s.owner;
+    if (o) o.ev(EV_READABLE, undefined);
+    return n;
   }
 
-  private datagram(s: Slot, data: string, ip: string, port: number): void {
+  private datagram(s: Slot, data: string, ip: string, port: number): number {
     const n = data.length;
-    if (n > s.ring.free() || s.dgLen.n === s.dgLen.cap) return this.overflow(s, n);
+    if (n > s.ring.free() || s.dgLen.n === s.dgLen.cap) {
+      this.overflow(s, n);
+      return n;
+    }
     s.ring.write(data);
     s.dgLen.push(n);
     s.dgIp.push(ip);
     s.dgPort.push(port);
     s.counters.bytesIn += n;
     this.t.readable(s);
+    return n;
   }
 
   private overflow(s: Slot, n: number): void {

@@ -21,6 +21,7 @@ import { checkHost, checkPort } from "../core/validate";
 import { AtCommand, AtResult } from "../at/command";
 import { AtEngine } from "../at/engine";
 import { atError } from "../at/errors";
+import { K_RXGET } from "../at/parser";
 import { CloseReason, fromModem, SocketError, sockErr } from "./errors";
 import { Rx } from "./rx";
 import { EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_READABLE, S_CLOSED, S_CLOSING, S_FREE, S_OPEN, S_OPENING, S_RESOLVING, TX_FULL, TX_OK, TX_WAIT } from "./consts";
@@ -101,11 +102,14 @@ export class Table {
   private runS: Slot | undefined = undefined;
   private runGen = 0;
   private runDone: ((r: AtResult) => void) | undefined = undefined;
+  /** Buffer access (AT+CIPRXGET=1): open slots read. */
+  private buffered: boolean;
   /** The engine's completion for the command slot, made once (not a closure per command). */
   private ran: (r: AtResult) => void;
 
   constructor(engine: AtEngine, sched: Scheduler, codec: ByteCodec, opts: TableOptions, hooks: TableHooks) {
     this.opts = opts;
+    this.buffered = opts.dataMode === "buffer";
     this.engine = engine;
     this.sched = sched;
     this.hooks = hooks;
@@ -436,7 +440,8 @@ export class Table {
   // ==== engine listener ===========================================================================
 
   payload(kind: number, link: number, data: string, rest: number, remote: string): void {
-    this.rx.payload(kind, link, data, rest, remote);
+    if (kind === K_RXGET) this.rx.readData(link, data, rest);
+    else this.rx.pushed(kind, link, data, remote);
   }
 
   /** A malformed read: its command fails with kind "badRead" and the read's completion (rx.ts) reports it on the socket. */
@@ -493,25 +498,32 @@ export class Table {
   }
 
   /** Close, open or read on `s`; true when a command went out. */
+  // Short: the open slot's read is the hot case; closing and opening are apart.
   private control(s: Slot): boolean {
-    const self = this;
-    if (s.state === S_CLOSING) {
-      if (s.closeSent) return false;
-      s.closeSent = true;
-      const sent = this.run({ request: "AT+CIPCLOSE=" + s.num, timeout: SHORT_MS, async: "+CIPCLOSE: " + s.num + ",", errField: 0 }, s, function (r) {
-        // Refused or unanswered: the module's view may differ from ours; ask it.
-        if (r.error) self.reconcile();
-        self.finish(s, s.reason);
-      });
-      if (!sent) s.closeSent = false;
-      return sent;
-    }
-    if (s.state === S_OPENING && !s.openSent) return this.sendOpen(s);
-    if (s.state === S_OPEN && this.opts.dataMode === "buffer") {
-      if (this.rx.work(s)) return true;
-      if (s.peerClosed && !s.rxKnown && !s.rxNote && !s.rxBusy) this.finish(s, s.reason);
-    }
+    const st = s.state;
+    if (st === S_OPEN) return this.buffered && (this.rx.work(s) || (s.peerClosed && this.readAllDone(s)));
+    if (st === S_CLOSING) return this.closeWork(s);
+    return st === S_OPENING && !s.openSent && this.sendOpen(s);
+  }
+
+  /** A slot whose peer closed has had everything announced read: it closes now. */
+  private readAllDone(s: Slot): boolean {
+    if (!s.rxKnown && !s.rxNote && !s.rxBusy) this.finish(s, s.reason);
     return false;
+  }
+
+  /** AT+CIPCLOSE for a closing slot (once). */
+  private closeWork(s: Slot): boolean {
+    const self = this;
+    if (s.closeSent) return false;
+    s.closeSent = true;
+    const sent = this.run({ request: "AT+CIPCLOSE=" + s.num, timeout: SHORT_MS, async: "+CIPCLOSE: " + s.num + ",", errField: 0 }, s, function (r) {
+      // Refused or unanswered: the module's view may differ from ours; ask it.
+      if (r.error) self.reconcile();
+      self.finish(s, s.reason);
+    });
+    if (!sent) s.closeSent = false;
+    return sent;
   }
 
   private sendOpen(s: Slot): boolean {
