@@ -158,7 +158,9 @@ export class AtEngine {
   /** A resynchronisation is due once the borrowed line is given back (nothing may be written into data mode). */
   private syncDue = false;
   /** A buffer-access read's data, delivered only once its OK confirms the framing. */
-  private held: [number, number, string, number, string] | undefined = undefined;
+  private held: string | undefined = undefined;
+  private heldLink = -1;
+  private heldRest = -1;
 
   constructor(uart: Uart, sched: Scheduler, opts: EngineOptions, listener: EngineListener) {
     this.uart = uart;
@@ -189,7 +191,11 @@ export class AtEngine {
       },
       payload: function (k: number, link: number, d: string, rest: number, rem: string): void {
         if (self.trace) self.trace("<", d, true);
-        if (k === K_RXGET && self.phase === CMD) self.held = [k, link, d, rest, rem];
+        if (k === K_RXGET && self.phase === CMD) {
+          self.held = d;
+          self.heldLink = link;
+          self.heldRest = rest;
+        }
         else self.deliver(k, link, d, rest, rem);
       },
       badRead: function (why: string): void {
@@ -618,9 +624,9 @@ export class AtEngine {
     if (kind !== "ok") return this.cmdError(kind, info, early);
     this.gotOk = true;
     const h = this.held;
-    if (h) {
+    if (h !== undefined) {
       this.held = undefined;
-      this.deliver(h[0], h[1], h[2], h[3], h[4]);
+      this.deliver(K_RXGET, this.heldLink, h, this.heldRest, "");
     }
     if (!c.connect && (!c.async || this.asyncLine)) this.finish(this.asyncErr, "", true, IDLE, "");
   }

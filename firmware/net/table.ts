@@ -464,8 +464,12 @@ export class Table {
       let i = this.cursor + j;
       if (i >= k) i -= k;
       const s = this.slots[i >> 1];
-      // A free slot has nothing to do (not called: each call is lexed whole).
-      const sent = s.state === S_FREE ? false : i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.tx.work(s) : this.control(s);
+      if (s.state === S_FREE) {
+        // Nothing to do (not called: each call is lexed whole), for its send half either.
+        if (!(i & 1)) j++;
+        continue;
+      }
+      const sent = i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.tx.work(s) : this.control(s);
       if (sent) {
         this.cursor = i + 1 === k ? 0 : i + 1;
         return;
