@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 # The directory make was started in (make -C keeps the caller's PWD): APP=./myapp.ts is relative to it.
 export A76XX_CALLER_DIR := $(if $(PWD),$(PWD),$(CURDIR))
 
-.PHONY: host-tools test-tools all build typecheck types bundle lib-bundle check-device size test test-only fuzz bench sim demo flash repl ports host clean jerry-host jerry-figures jerry-heap-bisect
+.PHONY: host-tools test-tools all build typecheck types bundle lib-bundle check-device size test test-only fuzz bench bench-device bench-device-calls valgrind-tool sim demo flash repl ports host clean jerry-host jerry-figures jerry-heap-bisect
 
 all: build
 
@@ -82,6 +82,28 @@ fuzz: $(STAMP)
 
 bench: $(STAMP) lib-bundle
 	$(TSNODE) tools/bench/run.ts
+
+# The receive and send paths on the real Espruino interpreter under callgrind, in instructions per
+# stream byte (not part of make test: a benchmark). ESPRUINO=<Espruino's Linux build> is required;
+# ONLY=buffer,floor-32 picks series, JOBS=n runs n at once, OUT=dir keeps the callgrind profiles.
+# Without ESPRUINO it says it was skipped and why, and does nothing else.
+ifeq ($(strip $(ESPRUINO)),)
+bench-device:
+	@echo "bench-device skipped: ESPRUINO is not set (the path of Espruino's Linux build, e.g. ESPRUINO=/abs/path/to/espruino make bench-device)"
+else
+bench-device: $(STAMP) lib-bundle valgrind-tool
+	$(TSNODE) tools/bench-device/run.ts
+endif
+
+# How often each firmware function runs per UART chunk and per read on the real interpreter (a
+# counting build of the library; no valgrind, about a minute): ONLY=buffer-32,push-32 TOP=40.
+bench-device-calls: $(STAMP)
+	$(TSNODE) tools/bench-device/calls.ts
+
+valgrind-tool:
+	@command -v valgrind >/dev/null || { echo "installing valgrind (callgrind counts the interpreter's instructions)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind) >/dev/null || \
+	  { echo "valgrind is needed: apt-get install valgrind" >&2; exit 1; }; }
 
 # The simulated modem on a pseudo-terminal: make sim PTY=/tmp/a76xx [BAUD=115200] [LOG=file] [FAULTS=…] [CONSOLE=1]
 # Runs in the background of a shell (make sim … &): it reads typed faults only in the foreground, or with CONSOLE=1.

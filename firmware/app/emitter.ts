@@ -63,16 +63,19 @@ export class Emitter {
   /** Call the handlers of `event` in order; false when there is none. A handler that throws is counted and skipped. */
   emit(event: string, a?: any, b?: any): boolean {
     const l = this.evs[event];
-    if (!l || !l.length) return false;
-    if (l.length === 1) {
-      try {
-        l[0](a, b);
-      } catch (e) {
-        this.handlerErrors++;
-        thrown(e);
-      }
-      return true;
+    if (!l || l.length !== 1) return !!l && this.emitAll(l, a, b);
+    try {
+      l[0](a, b);
+    } catch (e) {
+      this.handlerErrors++;
+      thrown(e);
     }
+    return true;
+  }
+
+  /** `emit` for none or several handlers (a copy: a handler may add or remove handlers). */
+  private emitAll(l: Handler[], a?: any, b?: any): boolean {
+    if (!l.length) return false;
     const copy = l.slice();
     for (let i = 0; i < copy.length; i++) {
       try {

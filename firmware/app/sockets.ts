@@ -109,8 +109,16 @@ export class BaseSocket extends Emitter implements SlotOwner {
     this.ctx.sched.post(this.task);
   }
 
-  /** Emit what is pending, in order: connect, data, errors, drain, close. */
+  /** Emit what is pending, in order: connect, data, errors, drain, close. Data alone (the usual case) takes the short way. */
   private flush(): void {
+    if (this.connected || this.drained || this.errs.n || this.closing !== undefined) this.flushAll();
+    else if (this.readable) {
+      this.readable = false;
+      this.deliver();
+    }
+  }
+
+  private flushAll(): void {
     if (this.connected) {
       this.connected = false;
       this.state = "open";
@@ -286,9 +294,8 @@ export class Socket extends BaseSocket {
   protected deliver(): void {
     const s = this.slot;
     if (!s || this.paused) return;
-    const n = s.ring.length;
-    if (!n) return;
-    const d = s.ring.read(n);
+    const d = s.ring.readAll();
+    if (!d) return;
     this.ctx.table.consumed(s);
     this.bytesRead += d.length;
     this.emit("data", d);

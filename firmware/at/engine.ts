@@ -160,7 +160,9 @@ export class AtEngine {
   /** A resynchronisation is due once the borrowed line is given back (nothing may be written into data mode). */
   private syncDue = false;
   /** A buffer-access read's data, delivered only once its OK confirms the framing. */
-  private held: [number, number, string, number, string] | undefined = undefined;
+  private held: string | undefined = undefined;
+  private heldLink = -1;
+  private heldRest = -1;
 
   constructor(uart: Uart, sched: Scheduler, opts: EngineOptions, listener: EngineListener) {
     this.uart = uart;
@@ -191,7 +193,11 @@ export class AtEngine {
       },
       payload: function (k: number, link: number, d: string, rest: number, rem: string): void {
         if (self.trace) self.trace("<", d, true);
-        if (k === K_RXGET && self.phase === CMD) self.held = [k, link, d, rest, rem];
+        if (k === K_RXGET && self.phase === CMD) {
+          self.held = d;
+          self.heldLink = link;
+          self.heldRest = rest;
+        }
         else self.deliver(k, link, d, rest, rem);
       },
       badRead: function (why: string): void {
@@ -237,6 +243,18 @@ export class AtEngine {
     this.q.push(done);
     if (this.b) this.wantLine();
     else if (this.phase === IDLE) this.sched.post(this.pumpTask);
+    return true;
+  }
+
+  /**
+   * `submit` for a caller running in a scheduler task of its own (the socket table): when the
+   * engine is idle with nothing queued, the command is written now, without going through the
+   * queue and the engine's task (a command per read would pay both).
+   */
+  submitNow(c: AtCommand, done: AtDone | undefined): boolean {
+    if (this.phase !== IDLE || this.q.n || this.b || this.sched.clock.now() < this.holdUntil) return this.submit(c, done);
+    if (!c.raw && !printable(c.request)) throw new RangeError("AT request must be printable ASCII");
+    this.begin(c, done);
     return true;
   }
 
@@ -368,7 +386,7 @@ export class AtEngine {
   }
 
   private write(s: string, bytes: boolean): void {
-    const now = this.sched.now();
+    const now = this.sched.clock.now();
     this.uart.write(s);
     this.wireEnd = (this.wireEnd > now ? this.wireEnd : now) + (s.length * 10000) / this.baud;
     if (this.trace) this.trace(">", s, bytes);
@@ -416,7 +434,12 @@ export class AtEngine {
       return;
     }
     const c = this.q.shift() as AtCommand;
-    this.done = this.q.shift() as AtDone | undefined;
+    this.begin(c, this.q.shift() as AtDone | undefined);
+  }
+
+  /** Write command `c` (the engine is idle) and arm its deadline. */
+  private begin(c: AtCommand, done: AtDone | undefined): void {
+    this.done = done;
     this.cur = c;
     this.lines = [];
     this.gotOk = false;
@@ -584,36 +607,44 @@ export class AtEngine {
     this.dispatch(text);
   }
 
+  // Kept short (it runs for every OK): the command's answer and resynchronisation are apart.
   private onFinal(kind: FinalKind, info: string): void {
     if (this.trace) this.trace("<", kind === "ok" ? "OK" : kind + " " + info, false);
-    const c = this.cur;
-    if (this.phase === CMD && c && !this.gotOk) {
-      // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
-      // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
-      const early = c.payload !== undefined && !this.prompted;
-      if (this.sched.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
-        this.stats.strays++;
-        return;
-      }
-      if (kind === "ok") {
-        this.gotOk = true;
-        const h = this.held;
-        if (h) {
-          this.held = undefined;
-          this.deliver(h[0], h[1], h[2], h[3], h[4]);
-        }
-        if (c.connect) return;
-        if (!c.async || this.asyncLine) return this.finish(this.asyncErr, "", true, IDLE, "");
-        if (c.payload !== undefined) this.deadline = this.sched.now() + c.timeout; // the send's result may take long
-        return;
-      }
-      const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
-      if (early && kind !== "cip") e.kind = "noPrompt";
-      // An error before the prompt may not be this send's (a repeat): its prompt may still come and
-      // would take the next command as payload, so ESC cancels it before the probe.
-      this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
+    if (this.phase === CMD && this.cur && !this.gotOk) this.cmdFinal(this.cur, kind, info);
+    else this.otherFinal(kind);
+  }
+
+  /** A final while command `c` waits for one. */
+  private cmdFinal(c: AtCommand, kind: FinalKind, info: string): void {
+    // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
+    // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
+    const early = c.payload !== undefined && !this.prompted;
+    if (this.sched.clock.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
+      this.stats.strays++;
       return;
     }
+    if (kind !== "ok") return this.cmdError(kind, info, early);
+    this.gotOk = true;
+    const h = this.held;
+    if (h !== undefined) {
+      this.held = undefined;
+      this.deliver(K_RXGET, this.heldLink, h, this.heldRest, "");
+    }
+    if (c.connect) return;
+    if (!c.async || this.asyncLine) return this.finish(this.asyncErr, "", true, IDLE, "");
+    if (c.payload !== undefined) this.deadline = this.sched.clock.now() + c.timeout; // the send's result may take long
+  }
+
+  private cmdError(kind: Exclude<FinalKind, "ok">, info: string, early: boolean): void {
+    const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
+    if (early && kind !== "cip") e.kind = "noPrompt";
+    // An error before the prompt may not be this send's (a repeat): its prompt may still come and
+    // would take the next command as payload, so ESC cancels it before the probe.
+    this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
+  }
+
+  /** A final with no command waiting for one: a probe's, a late or a stray one. */
+  private otherFinal(kind: FinalKind): void {
     if (this.phase === SYNC) {
       const latest = (this.probes - 1) % 4;
       if (kind === "ok" && this.probeSeen === latest) {

@@ -21,6 +21,13 @@ export interface AtError {
 
 /** Digits only → their value; anything else → -1 (no parseInt leniency: "12abc" is not 12). */
 export function parseUint(s: string): number {
+  // Canonical numbers (the modem's) are checked natively; a loop only for anything else.
+  const v = parseInt(s, 10);
+  if (v >= 0 && v < 1e9 && String(v) === s) return v;
+  return digitsOnly(s);
+}
+
+function digitsOnly(s: string): number {
   if (s.length === 0 || s.length > 9) return -1;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -67,20 +67,26 @@ export interface ParserStats {
 
 /** The three numbers after `+CIPRXGET: 2,` into out[0..2]; false when malformed. */
 function readHeader(s: string, out: number[]): boolean {
-  const parts = s.split(",");
-  if (parts.length !== 3) return false;
-  for (let i = 0; i < 3; i++) {
-    out[i] = parseUint(parts[i].trim());
-    if (out[i] < 0) return false;
-  }
-  return true;
+  const f = s.split(",");
+  return f.length === 3 && (out[0] = uint(f[0])) >= 0 && (out[1] = uint(f[1])) >= 0 && (out[2] = uint(f[2])) >= 0;
+}
+
+/** A header field: digits, spaces around them allowed; -1 otherwise. */
+function uint(x: string): number {
+  const v = parseInt(x, 10);
+  return v >= 0 && String(v) === x ? v : parseUint(x.trim());
 }
 
 export class AtParser {
-  /** Bytes of the payload in progress (0: none). First field: the hot path reads it per chunk. */
-  n = 0;
-  /** The payload so far (may run past `n` until it is split off). */
+  /**
+   * Bytes of the payload in progress still to come (≤ 0 when none: `feed` subtracts every chunk's
+   * length and hands the chunk on once it is not positive). First field: the hot path reads it per chunk.
+   */
+  r = 0;
+  /** The payload so far. */
   a = "";
+  /** Bytes of the payload in progress (0: none). */
+  n = 0;
   /** Parse one chunk (8-bit string of any length ≥ 1); events go to the sink before it returns. Pass it to the UART as is. */
   feed: (chunk: string) => void;
   /** Transparent data mode: every byte (after a payload in progress) goes to sink.data. */
@@ -118,14 +124,11 @@ export class AtParser {
     this.maxLine = maxLine;
     this.maxPayload = maxPayload;
     const p = this;
+    // The UART handler: a payload chunk costs one comparison and one append (the payload's last
+    // chunk, and text, go to `chunk`).
     this.feed = function (d: string): void {
-      if (p.n) {
-        p.a += d;
-        if (p.a.length < p.n) return;
-        d = p.endPayload();
-        if (!d) return;
-      }
-      p.text(d);
+      if ((p.r -= d.length) > 0) p.a += d;
+      else p.chunk(d);
     };
   }
 
@@ -145,6 +148,7 @@ export class AtParser {
     const got = this.a.length;
     const was = this.n > 0 || this.pn >= 0;
     this.n = 0;
+    this.r = 0;
     this.a = "";
     this.pn = -1;
     return was ? got : -1;
@@ -153,6 +157,7 @@ export class AtParser {
   /** Forget all partial state: line tail, payload, pending joins, prompt, data mode. */
   reset(): void {
     this.n = 0;
+    this.r = 0;
     this.a = "";
     this.pn = -1;
     this.dm = false;
@@ -167,79 +172,71 @@ export class AtParser {
     this.rdLink = -1;
   }
 
-  /** The payload is complete: hand it over and return what followed it in the chunk. */
-  private endPayload(): string {
-    const all = this.a;
+  /**
+   * A chunk `feed` does not simply append: text, or the last chunk of a payload (`r` is minus the
+   * bytes of `d` past its end; they are split off the short chunk, never off the long payload).
+   */
+  private chunk(d: string): void {
+    if (!this.n) {
+      this.r = 0;
+      this.text(d);
+      return;
+    }
+    const over = -this.r;
+    let rest = "";
+    if (over) {
+      rest = d.substr(d.length - over);
+      d = d.substr(0, d.length - over);
+    }
+    this.a += d;
+    const data = this.a;
     const n = this.n;
     this.n = 0;
+    this.r = 0;
     this.a = "";
-    let rest = "";
-    let data = all;
-    if (all.length > n) {
-      data = all.substr(0, n);
-      rest = all.substr(n);
-    }
-    this.emitPayload(data);
-    return rest;
+    this.emitPayload(data, n);
+    if (rest) this.text(rest);
   }
 
-  private emitPayload(data: string): void {
+  /** `data` is `n` bytes long (a long string's length would be counted block by block). */
+  private emitPayload(data: string, n: number): void {
     this.stats.payloads++;
-    this.stats.payloadBytes += data.length;
+    this.stats.payloadBytes += n;
     if (this.pk === K_RXGET) this.okNext = true;
     this.sink.payload(this.pk, this.pl, data, this.pr, this.prem);
   }
 
+  // The line loop is kept short (its whole body is lexed again for every line and every skipped
+  // CR/LF on an interpreter that runs from source): framing states go to `edge`.
   private text(d: string): void {
     let pos = 0;
     const len = d.length;
     while (pos < len) {
-      const c = d.charCodeAt(pos);
       if (this.skipLf) {
-        // One LF after a CR is framing, also the one ending CONNECT before data-mode bytes.
+        // One LF after a CR is framing, also before a payload or data-mode bytes.
         this.skipLf = false;
-        if (c === 10) {
-          pos++;
-          continue;
-        }
+        if (d.charCodeAt(pos) === 10 && ++pos === len) return;
       }
-      if (this.dm) {
-        this.sink.data(pos ? d.substr(pos) : d);
-        return;
+      if (this.pn >= 0 || this.dm || this.skipSpace || this.dropping) {
+        pos = this.edge(d, pos);
+        if (pos < 0) return;
+        continue;
       }
-      if (this.pn >= 0) {
-        // The announced payload starts here.
-        this.n = this.pn;
-        this.pn = -1;
-        this.a = pos ? d.substr(pos) : d;
-        if (this.a.length < this.n) return;
-        d = this.endPayload();
-        this.text(d);
-        return;
-      }
-      if (this.skipSpace) {
-        this.skipSpace = false;
-        if (c === 32) {
-          pos++;
-          continue;
-        }
-      }
-      if (this.tail === "" && !this.dropping) {
-        if (c === 13 || c === 10) {
-          pos++;
-          continue;
+      let c = d.charCodeAt(pos);
+      if (this.tail === "") {
+        while (c === 13 || c === 10) {
+          if (++pos === len) return;
+          c = d.charCodeAt(pos);
         }
         if (c === 62 && this.prompt) {
-          this.prompt = false;
-          this.skipSpace = true;
+          this.gotPrompt();
           pos++;
-          this.sink.prompt();
           continue;
         }
       }
-      const cr = d.indexOf("\r", pos);
+      let end = d.indexOf("\r", pos);
       const lf = d.indexOf("\n", pos);
-      const end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
+      if (end < 0 || (lf >= 0 && lf < end)) end = lf;
       if (end < 0) {
         this.keep(d.substr(pos));
         return;
@@ -247,21 +244,54 @@ export class AtParser {
       this.skipLf = d.charCodeAt(end) === 13;
       let line = d.substring(pos, end);
       pos = end + 1;
-      if (this.dropping) {
-        this.dropping = false;
-        continue;
-      }
       if (this.tail) {
         line = this.tail + line;
         this.tail = "";
       }
-      if (line.length > this.maxLine) {
-        this.dropLine();
-        continue;
+      if (line.length > this.maxLine) this.dropLine();
+      else {
+        this.stats.lines++;
+        this.line(line);
       }
-      this.stats.lines++;
-      this.line(line);
     }
+  }
+
+  /** The `>` prompt (armed): reported, and one space after it is framing. */
+  private gotPrompt(): void {
+    this.prompt = false;
+    this.skipSpace = true;
+    this.sink.prompt();
+  }
+
+  /**
+   * A framing state at `pos`: data mode, an announced payload starting, the space after a prompt, a
+   * line being dropped. Returns where the line loop goes on, or -1 when the chunk is consumed.
+   */
+  private edge(d: string, pos: number): number {
+    if (this.dm) {
+      this.sink.data(pos ? d.substr(pos) : d);
+      return -1;
+    }
+    if (this.pn >= 0) {
+      // The announced payload starts here.
+      this.n = this.r = this.pn;
+      this.pn = -1;
+      this.a = "";
+      this.feed(pos ? d.substr(pos) : d);
+      return -1;
+    }
+    if (this.skipSpace) {
+      this.skipSpace = false;
+      return d.charCodeAt(pos) === 32 ? pos + 1 : pos;
+    }
+    // The rest of an over-long line is dropped up to its end.
+    const cr = d.indexOf("\r", pos);
+    const lf = d.indexOf("\n", pos);
+    const end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
+    if (end < 0) return -1;
+    this.skipLf = d.charCodeAt(end) === 13;
+    this.dropping = false;
+    return end + 1;
   }
 
   /** Keep the unfinished tail of a line, or start dropping it when it cannot fit. */
@@ -287,109 +317,121 @@ export class AtParser {
     this.pl = link;
     this.pr = rest;
     this.prem = remote;
-    if (len === 0) this.emitPayload("");
+    if (len === 0) this.emitPayload("", 0);
     else this.pn = len;
   }
 
   private emitFinal(kind: FinalKind, info: string): void {
-    if (this.ipLine) {
-      const held = this.ipLine;
-      this.ipLine = "";
-      if (kind === "error") {
-        kind = "ip";
-        info = held.substr(10).trim();
-      } else {
-        this.sink.line(held);
-      }
+    if (this.ipLine) this.ipFinal(kind, info);
+    else this.sink.final(kind, info);
+  }
+
+  /** A final after a held `+IP ERROR:` line: an ERROR joins it, anything else releases it as a line. */
+  private ipFinal(kind: FinalKind, info: string): void {
+    const held = this.ipLine;
+    this.ipLine = "";
+    if (kind === "error") {
+      kind = "ip";
+      info = held.substr(10).trim();
+    } else {
+      this.sink.line(held);
     }
     this.sink.final(kind, info);
   }
 
-  /** Classify one complete, non-empty line. */
+  /**
+   * Classify one complete, non-empty line. Short on purpose: OK and `+` lines (read headers,
+   * pushes, URCs) are the hot ones; everything else is looked at in `other`.
+   */
   private line(text: string): void {
     if (this.okNext) {
       this.okNext = false;
       if (text !== "OK") this.sink.badRead("no OK after the data");
     }
+    if (this.remote && this.afterRemote(text)) return;
     const c = text.charCodeAt(0);
-    if (this.remote) {
-      const r = this.remote;
-      this.remote = "";
-      if (text.substr(0, 4) === "+IPD") {
-        const n = parseUint(text.substr(4));
-        if (n >= 0 && n <= this.maxPayload) {
-          this.announce(K_IPD, -1, n, -1, r);
-          return;
-        }
-      }
-      this.sink.line(this.remoteLine);
+    if (c === 79 && text === "OK") this.emitFinal("ok", "");
+    else if (c === 43) this.plus(text);
+    else this.other(text, c);
+  }
+
+  /** The line after a RECV FROM: its `+IPD<n>` (true: taken), or the RECV FROM was a plain line. */
+  private afterRemote(text: string): boolean {
+    const r = this.remote;
+    this.remote = "";
+    if (text.substr(0, 4) === "+IPD" && this.ipd(text, r)) return true;
+    this.sink.line(this.remoteLine);
+    return false;
+  }
+
+  /** A line starting with `+`. */
+  private plus(text: string): void {
+    const h = text.substr(0, 4);
+    if (h === "+CIP" ? this.cip(text) : h === "+REC" ? this.rec(text) : h === "+IPD" ? this.ipd(text, "") : this.plusOther(text, h)) return;
+    this.sink.line(text);
+  }
+
+  /** `+IPD<n>` (true: a payload announced). */
+  private ipd(text: string, remote: string): boolean {
+    const n = parseUint(text.substr(4));
+    if (n < 0 || n > this.maxPayload) return false;
+    this.announce(K_IPD, -1, n, -1, remote);
+    return true;
+  }
+
+  /** `+CIPRXGET: 2,<l>,<n>,<rest>` (a read's header) or `+CIPERROR: <n>`; true when taken. */
+  private cip(text: string): boolean {
+    if (text.substr(0, 13) === "+CIPRXGET: 2,") {
+      // The modem's canonical numbers are checked natively here; anything else by readHeader.
+      const f = text.substr(13).split(",");
+      const h = [parseInt(f[0], 10), parseInt(f[1], 10), parseInt(f[2], 10)];
+      const ok = f.length === 3 && h[0] >= 0 && h[1] >= 0 && h[2] >= 0 && String(h[0]) === f[0] && String(h[1]) === f[1] && String(h[2]) === f[2];
+      if (!ok && !readHeader(text.substr(13), h)) return false;
+      if (h[1] > this.maxPayload) return false;
+      if (this.rdLink >= 0 && (h[0] !== this.rdLink || h[1] > this.rdMax)) this.sink.badRead("read header " + text.substr(11) + " does not match the read asked for");
+      else this.announce(K_RXGET, h[0], h[1], h[2], "");
+      return true;
     }
-    if (c === 43) {
-      // '+'
-      const head = text.substr(0, 4);
-      if (head === "+IPD") {
-        const n = parseUint(text.substr(4));
-        if (n >= 0 && n <= this.maxPayload) {
-          this.announce(K_IPD, -1, n, -1, "");
-          return;
-        }
-      } else if (head === "+IP ") {
-        if (text.substr(0, 10) === "+IP ERROR:") {
-          if (this.ipLine) this.sink.line(this.ipLine);
-          this.ipLine = text;
-          return;
-        }
-      } else if (head === "+REC") {
-        if (text.substr(0, 11) === "+RECV FROM:") {
-          this.remote = text.substr(11);
-          this.remoteLine = text;
-          return;
-        }
-        if (text.substr(0, 9) === "+RECEIVE,") {
-          const f = text.substr(9).split(",");
-          const l = parseUint(f[0]);
-          const n = f.length === 2 ? parseUint(f[1]) : -1;
-          if (l >= 0 && n >= 0 && n <= this.maxPayload) {
-            this.announce(K_RECEIVE, l, n, -1, "");
-            return;
-          }
-        }
-      } else if (head === "+CIP") {
-        if (text.substr(0, 13) === "+CIPRXGET: 2,") {
-          const h = [0, 0, 0];
-          if (readHeader(text.substr(13), h) && h[1] <= this.maxPayload) {
-            if (this.rdLink >= 0 && (h[0] !== this.rdLink || h[1] > this.rdMax)) {
-              this.sink.badRead("read header " + text.substr(11) + " does not match the read asked for");
-              return;
-            }
-            this.announce(K_RXGET, h[0], h[1], h[2], "");
-            return;
-          }
-        } else if (text.substr(0, 10) === "+CIPERROR:") {
-          this.emitFinal("cip", text.substr(10).trim());
-          return;
-        }
-      } else if (head === "+CME") {
-        if (text.substr(0, 11) === "+CME ERROR:") {
-          this.emitFinal("cme", text.substr(11).trim());
-          return;
-        }
-      }
-    } else if (c === 79) {
-      if (text === "OK") {
-        this.emitFinal("ok", "");
-        return;
-      }
-    } else if (c === 69) {
-      if (text === "ERROR") {
-        this.emitFinal("error", "");
-        return;
-      }
+    if (text.substr(0, 10) !== "+CIPERROR:") return false;
+    this.emitFinal("cip", text.substr(10).trim());
+    return true;
+  }
+
+  /** `+RECEIVE,<l>,<n>` (a push) or `+RECV FROM:<ip>:<port>` (the sender of the `+IPD` next); true when taken. */
+  private rec(text: string): boolean {
+    if (text.substr(0, 9) === "+RECEIVE,") {
+      const f = text.substr(9).split(",");
+      const l = parseUint(f[0]);
+      const n = f.length === 2 ? parseUint(f[1]) : -1;
+      if (l < 0 || n < 0 || n > this.maxPayload) return false;
+      this.announce(K_RECEIVE, l, n, -1, "");
+      return true;
+    }
+    if (text.substr(0, 11) !== "+RECV FROM:") return false;
+    this.remote = text.substr(11);
+    this.remoteLine = text;
+    return true;
+  }
+
+  /** `+IP ERROR:` (held for the ERROR it belongs to) and `+CME ERROR:`; true when taken. */
+  private plusOther(text: string, head: string): boolean {
+    if (head === "+IP ") {
+      if (text.substr(0, 10) !== "+IP ERROR:") return false;
+      if (this.ipLine) this.sink.line(this.ipLine);
+      this.ipLine = text;
+      return true;
+    }
+    if (head !== "+CME" || text.substr(0, 11) !== "+CME ERROR:") return false;
+    this.emitFinal("cme", text.substr(11).trim());
+    return true;
+  }
+
+  /** Lines not starting with `+` (OK was taken by `line`): finals, CONNECT, RECV FROM, echoes. */
+  private other(text: string, c: number): void {
+    if (c === 69) {
+      if (text === "ERROR") return this.emitFinal("error", "");
     } else if (c === 78) {
-      if (text === "NO CARRIER") {
-        this.emitFinal("error", text);
-        return;
-      }
+      if (text === "NO CARRIER") return this.emitFinal("error", text);
     } else if (c === 67) {
       if (text.substr(0, 7) === "CONNECT" && (text.length === 7 || text.charCodeAt(7) === 32)) {
         const rest = text.substr(8);
@@ -405,10 +447,7 @@ export class AtParser {
       }
     } else if (c === 65 || c === 97) {
       const c1 = text.charCodeAt(1);
-      if (c1 === 84 || c1 === 116) {
-        this.sink.echo(text);
-        return;
-      }
+      if (c1 === 84 || c1 === 116) return this.sink.echo(text);
     }
     this.sink.line(text);
   }

@@ -7,6 +7,11 @@
 //
 // Why Uint8Array and not a string buffer: on Espruino a string is a chain of blocks and indexing
 // or splitting a long one walks it from the start; a flat Uint8Array gives O(1) indexing and a memory cost fixed at start-up (capacity bytes + one JsVar header).
+//
+// The receive path's usual case costs no copy: a string written into an EMPTY ring is kept as it
+// is (`str`) and `readAll` hands the same string back; it is copied into the array only when more
+// is written or part of it is read. At most one such string (≤ capacity bytes, the payload the
+// parser made anyway) is held besides the array, so memory stays bounded by the configuration.
 import { ByteCodec } from "./hal";
 
 export class ByteRing {
@@ -17,6 +22,8 @@ export class ByteRing {
   private head = 0;
   /** Number of unread bytes. */
   private count = 0;
+  /** The unread bytes as the string written into the empty ring, not yet copied ("" when none). */
+  private str = "";
 
   /** `capacity` in bytes (integer ≥ 1). Throws RangeError otherwise (a programmer error). */
   constructor(capacity: number, codec: ByteCodec) {
@@ -42,6 +49,7 @@ export class ByteRing {
   clear(): void {
     this.head = 0;
     this.count = 0;
+    this.str = "";
   }
 
   /**
@@ -49,6 +57,16 @@ export class ByteRing {
    * The caller keeps the rest: nothing is dropped silently.
    */
   write(data: string | Uint8Array): number {
+    if (this.count || typeof data !== "string") return this.copyIn(data);
+    const n = data.length;
+    if (n > this.capacity) return this.copyIn(data);
+    this.str = data;
+    this.count = n;
+    return n;
+  }
+
+  private copyIn(data: string | Uint8Array): number {
+    if (this.str) this.flat();
     const bytes = typeof data === "string" ? this.codec.toBytes(data) : data;
     let n = bytes.length;
     if (n > this.capacity - this.count) n = this.capacity - this.count;
@@ -67,6 +85,7 @@ export class ByteRing {
     if (offset < 0) offset = 0;
     if (offset >= this.count || n <= 0) return "";
     if (n > this.count - offset) n = this.count - offset;
+    if (this.str) return this.str.substr(offset, n);
     let start = this.head + offset;
     if (start >= this.capacity) start -= this.capacity;
     const first = Math.min(n, this.capacity - start);
@@ -81,14 +100,49 @@ export class ByteRing {
     return s;
   }
 
+  /** Remove and return everything stored, as an 8-bit string ("" when empty). One call for the receive path. */
+  readAll(): string {
+    const n = this.count;
+    if (!n) return "";
+    const s = this.str;
+    if (!s) return this.copyOut(n);
+    this.str = "";
+    this.count = 0;
+    return s;
+  }
+
+  private copyOut(n: number): string {
+    const h = this.head;
+    this.head = 0;
+    this.count = 0;
+    if (h + n <= this.capacity) return this.codec.fromBytes(this.buf, h, h + n);
+    return this.codec.fromBytes(this.buf, h, this.capacity) + this.codec.fromBytes(this.buf, 0, h + n - this.capacity);
+  }
+
   /** Remove up to `n` bytes without copying; returns how many were removed. */
   skip(n: number): number {
     if (n > this.count) n = this.count;
     if (n <= 0) return 0;
+    if (this.str) {
+      if (n === this.count) {
+        this.str = "";
+        this.count = 0;
+        return n;
+      }
+      this.flat();
+    }
     this.head += n;
     if (this.head >= this.capacity) this.head -= this.capacity;
     this.count -= n;
     if (this.count === 0) this.head = 0;
     return n;
+  }
+
+  /** Copy the held string into the array (more is written, or part of it is read). */
+  private flat(): void {
+    const b = this.codec.toBytes(this.str);
+    this.str = "";
+    this.buf.set(b, 0);
+    this.head = 0;
   }
 }

@@ -111,14 +111,19 @@ export class Scheduler {
     try {
       fn();
     } catch (e) {
-      this.stats.errors++;
-      const h = this.onError;
-      if (h) {
-        try {
-          h(e);
-        } catch (e2) {
-          // the error hook itself failed: counted above, nothing more to do
-        }
+      this.failed(e);
+    }
+  }
+
+  /** A task or timer threw `e`: counted and handed to onError. */
+  private failed(e: unknown): void {
+    this.stats.errors++;
+    const h = this.onError;
+    if (h) {
+      try {
+        h(e);
+      } catch (e2) {
+        // the error hook itself failed: counted above, nothing more to do
       }
     }
   }
@@ -147,7 +152,11 @@ export class Scheduler {
       t.queued = false;
       ran++;
       this.stats.tasks++;
-      this.call(t.fn);
+      try {
+        t.fn();
+      } catch (e) {
+        this.failed(e);
+      }
     }
     if (this.head) this.arm();
     else this.ticking = false;

@@ -18,7 +18,7 @@
 import { AtCommand, AtResult } from "../at/command";
 import { K_RECEIVE, K_RXGET } from "../at/parser";
 import { CloseReason, SocketError, sockErr } from "./errors";
-import { EV_ERROR, S_CLOSING, S_OPEN } from "./consts";
+import { EV_ERROR, EV_READABLE, S_CLOSING, S_OPEN } from "./consts";
 import { Slot } from "./slot";
 
 /** What the receive paths need from the table. */
@@ -42,9 +42,22 @@ function readDeadline(n: number, baud: number): number {
 
 export class Rx {
   private t: RxPort;
+  /** The slot and size of the read or count query in flight (the table runs one command at a time). */
+  private rs: Slot | undefined = undefined;
+  private rn = 0;
+  /** Completions, made once (not a closure per read). */
+  private readCb: (r: AtResult) => void;
+  private countCb: (r: AtResult) => void;
 
   constructor(port: RxPort) {
     this.t = port;
+    const self = this;
+    this.readCb = function (r: AtResult): void {
+      self.readDone(r);
+    };
+    this.countCb = function (r: AtResult): void {
+      self.countDone(r);
+    };
   }
 
   /** `+CIPRXGET: 1,<l>`: data waiting on link l (several may arrive; they only set a flag). */
@@ -57,66 +70,84 @@ export class Rx {
 
   /** The next read or count query of an open slot; true when a command went out. */
   work(s: Slot): boolean {
-    const t = this.t;
     if (s.rxBusy) return false;
-    if (s.rxKnown > 0) {
-      let n = s.ring.free();
-      if (s.udp && s.dgLen.n === s.dgLen.cap) n = 0;
-      if (n > s.rxKnown) n = s.rxKnown;
-      if (n > t.opts.readChunkBytes) n = t.opts.readChunkBytes;
-      if (n <= 0) return false;
-      t.stats.reads++;
-      const c: AtCommand = { request: "AT+CIPRXGET=2," + s.num + "," + n, timeout: readDeadline(n, t.hooks.baud()), readLink: s.num, readMax: n };
-      return this.submit(s, c, function (r: AtResult) {
-        if (!r.error) return;
-        const e = r.error;
-        if (e.code === 22 || e.text.indexOf("No data") >= 0) {
-          // The count was stale: nothing to read.
-          s.rxKnown = 0;
-          return;
-        }
-        // The read's bytes are gone (timeout, bad framing): a hole in the stream.
-        s.rxKnown = 0;
-        t.stats.badReads++;
-        t.fail(s, sockErr("lost", "a read of " + n + " bytes failed (" + e.kind + ": " + e.text + "); the stream has a hole"));
-      });
-    }
-    if (s.rxNote) {
-      s.rxNote = false;
-      const prefix = "+CIPRXGET: 4," + s.num + ",";
-      return this.submit(s, { request: "AT+CIPRXGET=4," + s.num, timeout: 2000, match: prefix, need: true }, function (r: AtResult) {
-        const v = r.error || !r.lines.length ? -1 : parseInt(r.lines[0].substr(prefix.length), 10);
-        if (v >= 0) s.rxKnown = v;
-        else if (!s.peerClosed) s.rxNote = true; // ask again
-      });
-    }
-    return false;
+    if (s.rxKnown > 0) return this.read(s);
+    return s.rxNote && this.count(s);
   }
 
-  private submit(s: Slot, c: AtCommand, done: (r: AtResult) => void): boolean {
+  /** AT+CIPRXGET=2: as many bytes as the ring takes, the module holds and one read may bring. */
+  private read(s: Slot): boolean {
     const t = this.t;
-    const ok = t.run(c, s, function (r: AtResult) {
-      s.rxBusy = false;
-      done(r);
-    });
-    if (ok) s.rxBusy = true;
-    return ok;
+    let n = s.ring.free();
+    if (s.udp && s.dgLen.n === s.dgLen.cap) n = 0;
+    if (n > s.rxKnown) n = s.rxKnown;
+    if (n > t.opts.readChunkBytes) n = t.opts.readChunkBytes;
+    if (n <= 0) return false;
+    t.stats.reads++;
+    const num = s.num;
+    if (!t.run({ request: "AT+CIPRXGET=2," + num + "," + n, timeout: readDeadline(n, t.hooks.baud()), readLink: num, readMax: n }, s, this.readCb)) return false;
+    s.rxBusy = true;
+    this.rs = s;
+    this.rn = n;
+    return true;
+  }
+
+  private readDone(r: AtResult): void {
+    const s = this.rs as Slot;
+    s.rxBusy = false;
+    const e = r.error;
+    if (!e) return;
+    s.rxKnown = 0;
+    // A stale count: nothing to read. Otherwise the read's bytes are gone (timeout, bad framing): a hole in the stream.
+    if (e.code === 22 || e.text.indexOf("No data") >= 0) return;
+    this.t.stats.badReads++;
+    this.t.fail(s, sockErr("lost", "a read of " + this.rn + " bytes failed (" + e.kind + ": " + e.text + "); the stream has a hole"));
+  }
+
+  /** AT+CIPRXGET=4: how many bytes the module holds for the slot (after a notice). */
+  private count(s: Slot): boolean {
+    s.rxNote = false;
+    return this.submit(s, 0, { request: "AT+CIPRXGET=4," + s.num, timeout: 2000, match: "+CIPRXGET: 4," + s.num + ",", need: true }, this.countCb);
+  }
+
+  private countDone(r: AtResult): void {
+    const s = this.rs as Slot;
+    s.rxBusy = false;
+    const v = r.error || !r.lines.length ? -1 : parseInt(r.lines[0].substr(("+CIPRXGET: 4," + s.num + ",").length), 10);
+    if (v >= 0) s.rxKnown = v;
+    else if (!s.peerClosed) s.rxNote = true; // ask again
+  }
+
+  private submit(s: Slot, n: number, c: AtCommand, done: (r: AtResult) => void): boolean {
+    if (!this.t.run(c, s, done)) return false;
+    s.rxBusy = true;
+    this.rs = s;
+    this.rn = n;
+    return true;
   }
 
   /** A whole payload from the parser (a read's only after its OK). */
   payload(kind: number, link: number, data: string, rest: number, remote: string): void {
+    if (kind === K_RXGET) this.readData(link, data, rest);
+    else this.pushed(kind, link, data, remote);
+  }
+
+  /** A buffer-access read's data (the table calls this directly). */
+  readData(link: number, data: string, rest: number): void {
     const t = this.t;
-    if (kind === K_RXGET) {
-      const s = t.slotOf(link);
-      if (!s) {
-        t.stats.unmatchedBytes += data.length;
-        return;
-      }
-      s.rxKnown = rest >= 0 ? rest : 0;
-      t.stats.readBytes += data.length;
-      this.store(s, data, "", 0);
+    const s = t.slotOf(link);
+    if (!s) {
+      t.stats.unmatchedBytes += data.length;
       return;
     }
+    s.rxKnown = rest >= 0 ? rest : 0;
+    const took = this.store(s, data, "", 0);
+    t.stats.readBytes += took;
+  }
+
+  /** Pushed data (the table calls this directly). */
+  pushed(kind: number, link: number, data: string, remote: string): void {
+    const t = this.t;
     let s: Slot | undefined;
     let ip = "";
     let port = 0;
@@ -154,22 +185,33 @@ export class Rx {
   }
 
   /** Put received bytes (or a datagram, whole or not at all) into the slot's ring and tell the owner. */
-  private store(s: Slot, data: string, ip: string, port: number): void {
+  /** Returns the bytes it had (all of them are stored, or the rest is counted as dropped). */
+  private store(s: Slot, data: string, ip: string, port: number): number {
+    if (s.udp) return this.datagram(s, data, ip, port);
     const n = data.length;
-    if (s.udp) {
-      if (n > s.ring.free() || s.dgLen.n === s.dgLen.cap) return this.overflow(s, n);
-      s.ring.write(data);
-      s.dgLen.push(n);
-      s.dgIp.push(ip);
-      s.dgPort.push(port);
-      s.counters.bytesIn += n;
-    } else {
-      const took = s.ring.write(data);
-      s.counters.bytesIn += took;
-      if (took < n) this.overflow(s, n - took);
-      if (!took) return;
+    const took = s.ring.write(data);
+    s.counters.bytesIn += took;
+    if (took < n) this.overflow(s, n - took);
+    if (!took) return n;
+    // The owner is told directly (Table.readable would only forward it).
+    const o = s.owner;
+    if (o) o.ev(EV_READABLE, undefined);
+    return n;
+  }
+
+  private datagram(s: Slot, data: string, ip: string, port: number): number {
+    const n = data.length;
+    if (n > s.ring.free() || s.dgLen.n === s.dgLen.cap) {
+      this.overflow(s, n);
+      return n;
     }
+    s.ring.write(data);
+    s.dgLen.push(n);
+    s.dgIp.push(ip);
+    s.dgPort.push(port);
+    s.counters.bytesIn += n;
     this.t.readable(s);
+    return n;
   }
 
   private overflow(s: Slot, n: number): void {

@@ -21,6 +21,7 @@ import { checkHost, checkPort } from "../core/validate";
 import { AtCommand, AtResult } from "../at/command";
 import { AtEngine } from "../at/engine";
 import { atError } from "../at/errors";
+import { K_RXGET } from "../at/parser";
 import { CloseReason, fromModem, SocketError, sockErr } from "./errors";
 import { Rx } from "./rx";
 import { EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_READABLE, S_CLOSED, S_CLOSING, S_FREE, S_OPEN, S_OPENING, S_RESOLVING, TX_FULL, TX_OK, TX_WAIT } from "./consts";
@@ -97,9 +98,18 @@ export class Table {
   private cursor = 0;
   private retry: Timer | undefined = undefined;
   private reconcileWanted = false;
+  /** The command in flight in the command slot: its slot, that slot's generation, its completion. */
+  private runS: Slot | undefined = undefined;
+  private runGen = 0;
+  private runDone: ((r: AtResult) => void) | undefined = undefined;
+  /** Buffer access (AT+CIPRXGET=1): open slots read. */
+  private buffered: boolean;
+  /** The engine's completion for the command slot, made once (not a closure per command). */
+  private ran: (r: AtResult) => void;
 
   constructor(engine: AtEngine, sched: Scheduler, codec: ByteCodec, opts: TableOptions, hooks: TableHooks) {
     this.opts = opts;
+    this.buffered = opts.dataMode === "buffer";
     this.engine = engine;
     this.sched = sched;
     this.hooks = hooks;
@@ -111,6 +121,9 @@ export class Table {
     this.task = sched.task(function () {
       self.pump();
     });
+    this.ran = function (r: AtResult): void {
+      self.ranCmd(r);
+    };
     this.rx = new Rx(this);
     this.tx = new Tx(this);
     engine.onUrc("+CIPRXGET: 1,", function (line: string) {
@@ -310,25 +323,39 @@ export class Table {
   /** Run `c` in the table's command slot (false when busy or refused); `done` is skipped when the slot's socket changed. */
   run(c: AtCommand, s: Slot | undefined, done: (r: AtResult) => void): boolean {
     if (this.busy) return false;
-    const gen = s ? s.gen : 0;
-    const self = this;
     this.busy = true;
-    const ok = this.engine.submit(c, function (r: AtResult) {
-      self.busy = false;
-      if (!s || s.gen === gen) done(r);
+    this.runS = s;
+    this.runGen = s ? s.gen : 0;
+    this.runDone = done;
+    // Always called from the table's task: the engine may write at once.
+    if (this.engine.submitNow(c, this.ran)) return true;
+    this.busy = false;
+    this.runS = undefined;
+    this.runDone = undefined;
+    this.refused();
+    return false;
+  }
+
+  /** The command slot's command completed. */
+  private ranCmd(r: AtResult): void {
+    const s = this.runS;
+    const done = this.runDone as (r: AtResult) => void;
+    this.busy = false;
+    this.runS = undefined;
+    this.runDone = undefined;
+    if (!s || s.gen === this.runGen) done(r);
+    this.kick();
+  }
+
+  /** The engine refused a command (queue full): try again a little later. */
+  private refused(): void {
+    const self = this;
+    this.stats.refused++;
+    if (this.retry) return;
+    this.retry = this.sched.after(REFUSED_MS, function () {
+      self.retry = undefined;
       self.kick();
     });
-    if (!ok) {
-      this.busy = false;
-      this.stats.refused++;
-      if (!this.retry) {
-        this.retry = this.sched.after(REFUSED_MS, function () {
-          self.retry = undefined;
-          self.kick();
-        });
-      }
-    }
-    return ok;
   }
 
   // ==== supervisor ================================================================================
@@ -415,7 +442,8 @@ export class Table {
   // ==== engine listener ===========================================================================
 
   payload(kind: number, link: number, data: string, rest: number, remote: string): void {
-    this.rx.payload(kind, link, data, rest, remote);
+    if (kind === K_RXGET) this.rx.readData(link, data, rest);
+    else this.rx.pushed(kind, link, data, remote);
   }
 
   /** A malformed read: its command fails with kind "badRead" and the read's completion (rx.ts) reports it on the socket. */
@@ -432,17 +460,17 @@ export class Table {
   private pump(): void {
     if (this.busy || !this.online || this.engine.borrowed()) return;
     if (this.reconcileWanted && this.sendReconcile()) return;
-    for (let n = 0; n < LINKS; n++) {
-      if (!this.orphan[n]) continue;
-      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
-      const o = this.slotOf(n);
-      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) return this.closeOrphan(n);
-    }
+    if (this.orphan.indexOf(true) >= 0 && this.orphans()) return;
     const k = this.slots.length * 2;
     for (let j = 0; j < k; j++) {
       let i = this.cursor + j;
       if (i >= k) i -= k;
       const s = this.slots[i >> 1];
+      if (s.state === S_FREE) {
+        // Nothing to do (not called: each call is lexed whole), for its send half either.
+        if (!(i & 1)) j++;
+        continue;
+      }
       // Transparent mode sends only through the raw path (an accepted client's bytes wait for its CONNECT).
       const sent = i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.opts.dataMode !== "transparent" && this.tx.work(s) : this.control(s);
       if (sent) {
@@ -451,6 +479,20 @@ export class Table {
       }
       if (this.busy) return;
     }
+  }
+
+  /** Close the first orphan link that no slot of ours is about to use; true when a command went out. */
+  private orphans(): boolean {
+    for (let n = 0; n < LINKS; n++) {
+      if (!this.orphan[n]) continue;
+      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
+      const o = this.slotOf(n);
+      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) {
+        this.closeOrphan(n);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** AT+CIPCLOSE for module link `n`, which no socket owns. */
@@ -463,25 +505,32 @@ export class Table {
   }
 
   /** Close, open or read on `s`; true when a command went out. */
+  // Short: the open slot's read is the hot case; closing and opening are apart.
   private control(s: Slot): boolean {
-    const self = this;
-    if (s.state === S_CLOSING) {
-      if (s.closeSent) return false;
-      s.closeSent = true;
-      const sent = this.run({ request: "AT+CIPCLOSE=" + s.num, timeout: SHORT_MS, async: "+CIPCLOSE: " + s.num + ",", errField: 0 }, s, function (r) {
-        // Refused or unanswered: the module's view may differ from ours; ask it.
-        if (r.error) self.reconcile();
-        self.finish(s, s.reason);
-      });
-      if (!sent) s.closeSent = false;
-      return sent;
-    }
-    if (s.state === S_OPENING && !s.openSent) return this.sendOpen(s);
-    if (s.state === S_OPEN && this.opts.dataMode === "buffer") {
-      if (this.rx.work(s)) return true;
-      if (s.peerClosed && !s.rxKnown && !s.rxNote && !s.rxBusy) this.finish(s, s.reason);
-    }
+    const st = s.state;
+    if (st === S_OPEN) return this.buffered && (this.rx.work(s) || (s.peerClosed && this.readAllDone(s)));
+    if (st === S_CLOSING) return this.closeWork(s);
+    return st === S_OPENING && !s.openSent && this.sendOpen(s);
+  }
+
+  /** A slot whose peer closed has had everything announced read: it closes now. */
+  private readAllDone(s: Slot): boolean {
+    if (!s.rxKnown && !s.rxNote && !s.rxBusy) this.finish(s, s.reason);
     return false;
+  }
+
+  /** AT+CIPCLOSE for a closing slot (once). */
+  private closeWork(s: Slot): boolean {
+    const self = this;
+    if (s.closeSent) return false;
+    s.closeSent = true;
+    const sent = this.run({ request: "AT+CIPCLOSE=" + s.num, timeout: SHORT_MS, async: "+CIPCLOSE: " + s.num + ",", errField: 0 }, s, function (r) {
+      // Refused or unanswered: the module's view may differ from ours; ask it.
+      if (r.error) self.reconcile();
+      self.finish(s, s.reason);
+    });
+    if (!sent) s.closeSent = false;
+    return sent;
   }
 
   private sendOpen(s: Slot): boolean {

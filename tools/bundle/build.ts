@@ -78,7 +78,7 @@ function partGuard(name: string): esbuild.Plugin {
  * the REPL, the top-level `var` makes it a global; inside a module (Storage file or
  * Modules.addCached) it stays local and its properties are copied onto `exports`.
  */
-function wrap(global: string): { banner: string; footer: string } {
+export function wrapGlobal(global: string): { banner: string; footer: string } {
   return {
     banner: "var " + global + ";",
     footer: "if(typeof exports==='object'&&exports){for(var k in " + global + ")exports[k]=" + global + "[k];}",
@@ -130,7 +130,7 @@ export function wordsOf(files: string[]): string[] {
 
 /** Bundle library `lib` to `outfile` (minified unless `minify` is false) and run the device check on it. */
 export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify: boolean): Promise<BundleResult> {
-  const w = wrap(lib.global);
+  const w = wrapGlobal(lib.global);
   const result = await esbuild.build({
     ...DEVICE_BUILD,
     ...mangleOptions(minify),
