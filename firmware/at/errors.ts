@@ -23,7 +23,7 @@ export interface AtError {
 export function parseUint(s: string): number {
   // Canonical numbers (the modem's) are checked natively; a loop only for anything else.
   const v = parseInt(s, 10);
-  if (v >= 0 && v < 1e9 && String(v) === s) return v;
+  if (v >= 0 && s.length < 10 && String(v) === s) return v; // by length, not "< 1e9": so large a literal does not fit every engine's precompiled form
   return digitsOnly(s);
 }
 
