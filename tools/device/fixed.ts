@@ -109,7 +109,8 @@ export async function fixedEcho(fixed: Runtime, writer: Runtime, o: { mode: Data
       const found = await child.waitFor(() => {
         for (const l of child.lines) {
           for (const re of fixed.def.fatal) if (re.test(l)) return "fatal: " + l;
-          if (/^@@low /.test(l)) return l;
+          // The flags line is the script's last: waiting for "@@low" alone raced it.
+          if (/^@@flags( |$)/.test(l)) return l;
         }
         return undefined;
       }, TIMEOUT_MS);
