@@ -2,7 +2,11 @@
 //
 // Usage: make bundle BOARD=esp32 APP=server APN=internet ARGS="port=8080 allow=203.0.113.5"
 // Args: port (default 8080), allow (comma-separated client IPs; empty = everyone).
-import { Modem, Server, Socket } from "../firmware/app/index";
+import { Modem, Socket } from "../firmware/app/index";
+import { server as serverPart, Server } from "../firmware/parts/server";
+
+/** The optional parts this app needs (the bundler and the host runner install them). */
+export const parts = [serverPart];
 
 export function main(modem: Modem, args: { [k: string]: string }): void {
   const port = parseInt(args.port || "8080", 10);

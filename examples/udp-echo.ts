@@ -1,7 +1,7 @@
 // Example: a UDP socket that sends a datagram to an echo service every 2 s and prints each reply with its sender.
 //
-// Usage: make bundle BOARD=esp32 APP=udp-echo APN=internet ARGS="host=1.2.3.4 port=7 mode=push"
-// Use dataMode "push" (APN options: dataMode=push) to see the sender of each datagram; buffer mode cannot tell it.
+// Usage: make bundle BOARD=esp32 APP=udp-echo APN=internet MODE=push ARGS="host=1.2.3.4 port=7"
+// The push data mode (MODE=push, the modem option dataMode) shows the sender of each datagram; buffer mode cannot tell it.
 // Args: host, port, localPort (default 5000), count (default 5).
 import { Modem, RemoteInfo } from "../firmware/app/index";
 

@@ -1,7 +1,8 @@
 // Tests of the device check: each fixture's marked constructs, clean code, minified code, scope rules and the command line.
 import assert from "assert";
 import { spawnSync } from "child_process";
-import { readFileSync, readdirSync } from "fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { join, resolve } from "path";
 import { transformSync } from "esbuild";
 import { checkDeviceSource, DEVICE_CONSTRUCTS, type Finding } from "../tools/check-device/check";
@@ -185,5 +186,61 @@ describe("device check: command line", () => {
     const result = runCli(join(FIXTURES, "no-such-file.js"));
     assert.strictEqual(result.status, 2);
     assert.match(result.stderr, /no-such-file\.js: no such file/);
+  });
+
+  describe("on TypeScript and on code that does not parse", () => {
+    let dir = "";
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "a76xx-check-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("strips a .ts file's types first and reports each construct at the TypeScript file's own line", () => {
+      const file = join(dir, "app.ts");
+      const lines = [
+        "// An app in TypeScript.",
+        "interface Options {",
+        "  port: number;",
+        "}",
+        "",
+        "export function open(o: Options, retries = 3): number {",
+        "  const n: number = o.port ** 2;",
+        "  return n + retries;",
+        "}",
+        "export const all = (...xs: number[]): number[] => xs;",
+      ];
+      writeFileSync(file, lines.join("\n") + "\n");
+      const result = runCli(file);
+      assert.strictEqual(result.status, 1, result.stderr);
+      assert.deepStrictEqual(result.stdout.trim().split("\n"), [`${file}:6 default parameter`, `${file}:7 exponent operator`, `${file}:10 rest parameter`]);
+      assert.match(result.stderr, /FAILED \(3 constructs Espruino cannot run; checked the JavaScript esbuild makes from it, \d+ bytes\)/);
+    });
+
+    it("passes a clean .ts file and says it checked the JavaScript made from it", () => {
+      const file = join(dir, "clean.ts");
+      writeFileSync(file, "// Clean.\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n");
+      const result = runCli(file);
+      assert.strictEqual(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^device check: .*clean\.ts OK \(TypeScript; checked the JavaScript esbuild makes from it, \d+ bytes\)\n$/);
+    });
+
+    it("reports JavaScript that does not parse as not valid JavaScript, not as a construct the device cannot run", () => {
+      const file = join(dir, "typed.js");
+      writeFileSync(file, "// TypeScript saved as .js.\nvar port: number = 80;\n");
+      const result = runCli(file);
+      assert.strictEqual(result.status, 1);
+      assert.match(result.stdout, /typed\.js:2 not valid JavaScript \(syntax error: Unexpected token \(2:8\)\) — the device check reads JavaScript; a TypeScript file must end in \.ts/);
+      assert.match(result.stderr, /FAILED: it does not parse, so no construct was checked/);
+      assert.doesNotMatch(result.stdout + result.stderr, /Espruino cannot run/);
+    });
+
+    it("reports a .ts file that does not parse as not valid TypeScript", () => {
+      const file = join(dir, "broken.ts");
+      writeFileSync(file, "// Broken.\nconst x: = 1;\n");
+      const result = runCli(file);
+      assert.strictEqual(result.status, 1);
+      assert.match(result.stdout, /broken\.ts:2 not valid TypeScript \(/);
+      assert.doesNotMatch(result.stdout + result.stderr, /Espruino cannot run/);
+    });
   });
 });

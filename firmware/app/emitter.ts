@@ -1,66 +1,88 @@
-// A tiny event emitter for device code (no Node `events` on the board): on/once/off/emit with up to two arguments, throws caught.
+// A small event emitter for device code (no Node `events` on a board): on/once/off/emit with up to two arguments, throws caught.
 
 /** An event handler; at most two arguments are passed. */
 export type Handler = (a?: any, b?: any) => void;
 
+/**
+ * Where an exception thrown by an event handler goes once counted: the modem points it at the
+ * HAL's log, so a developer sees their own bug printed instead of silence.
+ */
+export const handlerThrew: { report: ((e: unknown) => void) | undefined } = { report: undefined };
+
+function thrown(e: unknown): void {
+  const r = handlerThrew.report;
+  if (r) {
+    try {
+      r(e);
+    } catch (x) {
+      // the report itself failed: the count stands
+    }
+  }
+}
+
 export class Emitter {
   /** Handler calls that threw (caught, so a faulty handler cannot break the driver). */
   handlerErrors = 0;
-  private evNames: string[] = [];
-  private evFns: Handler[][] = [];
+  private evs: { [name: string]: Handler[] } = {};
 
-  /** Call `fn` on every `event`. Returns this. */
+  /** Call `fn` on every `event`. */
   on(event: string, fn: Handler): this {
-    let i = this.evNames.indexOf(event);
-    if (i < 0) {
-      i = this.evNames.length;
-      this.evNames.push(event);
-      this.evFns.push([]);
-    }
-    this.evFns[i].push(fn);
+    const l = this.evs[event];
+    if (l) l.push(fn);
+    else this.evs[event] = [fn];
     return this;
   }
 
   /** Call `fn` on the next `event` only. */
   once(event: string, fn: Handler): this {
     const self = this;
-    const wrapper = function (a?: any, b?: any): void {
-      self.off(event, wrapper);
+    const w = function (a?: any, b?: any): void {
+      self.off(event, w);
       fn(a, b);
     };
-    return this.on(event, wrapper);
+    return this.on(event, w);
   }
 
-  /** Stop calling `fn` (or every handler of `event` when `fn` is omitted). */
+  /** Stop calling `fn` (every handler of `event` when `fn` is omitted). */
   off(event: string, fn?: Handler): this {
-    const i = this.evNames.indexOf(event);
-    if (i < 0) return this;
-    if (!fn) {
-      this.evFns[i] = [];
-      return this;
+    const l = this.evs[event];
+    if (!l) return this;
+    if (!fn) delete this.evs[event];
+    else {
+      const i = l.indexOf(fn);
+      if (i >= 0) l.splice(i, 1);
     }
-    const list = this.evFns[i];
-    const j = list.indexOf(fn);
-    if (j >= 0) list.splice(j, 1);
     return this;
   }
 
-  /** Number of handlers of `event`. */
   listenerCount(event: string): number {
-    const i = this.evNames.indexOf(event);
-    return i < 0 ? 0 : this.evFns[i].length;
+    const l = this.evs[event];
+    return l ? l.length : 0;
   }
 
-  /** Call the handlers of `event` in order; returns whether there was one. A handler that throws is counted and skipped. */
+  /** Call the handlers of `event` in order; false when there is none. A handler that throws is counted and skipped. */
   emit(event: string, a?: any, b?: any): boolean {
-    const i = this.evNames.indexOf(event);
-    if (i < 0 || this.evFns[i].length === 0) return false;
-    const list = this.evFns[i].slice();
-    for (let k = 0; k < list.length; k++) {
+    const l = this.evs[event];
+    if (!l || l.length !== 1) return !!l && this.emitAll(l, a, b);
+    try {
+      l[0](a, b);
+    } catch (e) {
+      this.handlerErrors++;
+      thrown(e);
+    }
+    return true;
+  }
+
+  /** `emit` for none or several handlers (a copy: a handler may add or remove handlers). */
+  private emitAll(l: Handler[], a?: any, b?: any): boolean {
+    if (!l.length) return false;
+    const copy = l.slice();
+    for (let i = 0; i < copy.length; i++) {
       try {
-        list[k](a, b);
+        copy[i](a, b);
       } catch (e) {
         this.handlerErrors++;
+        thrown(e);
       }
     }
     return true;

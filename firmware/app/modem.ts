@@ -1,300 +1,367 @@
-// The API user code calls: createModem(hal, board, options) → Modem with start/stop/status, connect, udp, listen and events.
+// The composition root and the API user code calls: createModem(hal, board, options) → Modem (start/stop/status, connect, udp, events).
 //
-// A Modem composes the pieces of the driver and wires them together:
-//   Scheduler → AtEngine (urcSlots 32) → ModemSupervisor (power, bring-up, recovery)
-//                                      → Resolver (AT+CDNSGIP with a cache)
-//                                      → SocketTable (links, servers, receive/send paths)
-// The engine's payload/data events go to the table, its timeouts/stalls to the supervisor; the
-// supervisor's online/linksLost go to the table (reconcile / close every socket with the reason)
-// and become the Modem's "online"/"offline" events.
+// A Modem wires the pieces together and owns nothing else:
+//   Scheduler → AtEngine (owns the UART) → Supervisor (power, bring-up, recovery; scripts.ts)
+//                                        → Resolver (AT+CDNSGIP, cached)
+//                                        → Table (link slots, receive and send paths)
+// The engine's payloads go to the table, its timeouts and stalls to the supervisor; the
+// supervisor's online / links-lost go to the table and become the Modem's "online" / "offline".
+// Optional parts (servers, transparent mode, bring-up tools, Espruino's network) plug in through
+// `options.parts` and get a PartContext — the engine, the table and the scheduler — nothing else.
 //
-// Host names are resolved by the driver (AT+CDNSGIP) before AT+CIPOPEN rather than passed to the
-// module: direct-push data names its sender only by IP, so the table must know each link's IP;
-// the cache also saves a lookup per connection.
-//
-// Errors: invalid options are reported by start() as an "error" event {kind:"invalid"} and nothing
-// touches the UART; invalid connect/udp/listen arguments, no free link/server and an offline modem
-// give a socket that emits "error" then "close"("error") — before any byte reaches the UART.
-import { BoardDef, validateBoard } from "../core/board";
+// Options are checked when the Modem is created, all in one place (options.ts): an unknown name,
+// a wrong type or value, or a combination that cannot work throws an Error naming the option, the
+// value and what is allowed, before any pin or byte is touched. Everything after that reports
+// failures as events: "error" on the modem (bring-up) or on a socket.
+import { BoardDef, checkBoard } from "../core/board";
 import { Hal } from "../core/hal";
-import { defaultSchedulerOptions, Scheduler, SchedulerOptions } from "../core/scheduler";
-import { AtEngine, AtEngineOptions, defaultAtEngineOptions } from "../at/engine";
-import { PayloadKind } from "../at/parser";
-import { DnsCache } from "../modem/dns-cache";
+import { resolve } from "../core/options";
+import { Scheduler } from "../core/sched";
+import { makeTracer } from "../core/trace";
+import { checkApn, checkAuthField } from "../core/validate";
+import { a76xxBauds } from "../core/board";
+import { AtEngine } from "../at/engine";
 import { Resolver } from "../modem/dns";
 import { ModemError } from "../modem/errors";
-import { ModemOptions, validateModemOptions, withDefaults } from "../modem/options";
-import { LinkLossReason, MODEM_STATE_NAMES, ModemState, ModemStatus, ModemSupervisor } from "../modem/supervisor";
-import { socketError } from "../net/errors";
-import { SocketTableOptions, socketOptionsWithDefaults } from "../net/options";
-import { LinkStatus, SocketTable, TableStats, LINKS } from "../net/table";
-import { SERVER_STATE_NAMES } from "../net/servers";
-import { overlay } from "../core/overlay";
-import { Emitter } from "./emitter";
-import { atCommand, diagnose, DiagnoseOptions, DiagnoseResult, passthrough, printStatus } from "./bringup";
-import { ListenOptions, Server, Socket, SocketContext, UdpSocket } from "./sockets";
+import { LossReason, stateNames, Supervisor } from "../modem/supervisor";
+import { Signal } from "../modem/status";
+import { SocketError } from "../net/errors";
+import { Table, TableStats } from "../net/table";
+import { Emitter, handlerThrew } from "./emitter";
+import { LinkStatus, linkStatus, Socket, SocketContext, UdpSocket } from "./sockets";
+import type { CloseReason } from "../net/errors";
 
 /**
- * Everything createModem accepts; every field is optional. Modem fields (apn, dataMode, baud,
- * timings…) are ModemOptions; socket fields are SocketTableOptions (rxRingBytes defaults to the
- * board's socketRxRingBytes, dataMode is shared). `engine`/`scheduler` override those layers' sizes.
+ * Every option createModem knows: `name=<default>:<rule>` (see core/options.ts). A function, so
+ * the text takes heap only while createModem reads it.
  */
-export interface CreateOptions extends Partial<ModemOptions>, Partial<Omit<SocketTableOptions, "dataMode">> {
-  engine?: Partial<AtEngineOptions>;
-  scheduler?: Partial<SchedulerOptions>;
-  /** DNS cache entries (1..64, default 8) and lifetime (ms, default 300000). */
-  dnsCacheEntries?: number;
-  dnsTtlMs?: number;
+export function schema(): string {
+  return (
+    'apn="":s;user="":s;password="":s;authType=1:i1,2;pin="":s;dataMode="buffer":ebuffer|push|transparent;baud=0:i0,3686400;' +
+    "probeTimeoutMs=500:i1,60000;probeIntervalMs=1000:i1,60000;bootTimeoutMs=30000:i1,600000;powerSettleMs=100:i0,60000;" +
+    "powerOffWaitMs=3000:i0,60000;simTimeoutMs=20000:i1,600000;registrationTimeoutMs=180000:i1,3600000;registrationPollMs=2000:i100,600000;" +
+    "backoffMinMs=1000:i1,3600000;backoffMaxMs=30000:i1,3600000;maxNetRetries=5:i1,100;maxResets=3:i1,100;healthCheckMs=5000:i0,3600000;" +
+    "links=0:i0,10;rxRingBytes=0:i0,1048576;txQueueBytes=2048:i64,1048576;txQueueSlots=8:i1,64;sendChunkBytes=1024:i1,1500;" +
+    "readChunkBytes=1460:i1,1500;sendRetries=8:i0,10;udpRxSlots=8:i1,64;connectTimeoutMs=75000:i1,600000;subTerminated=false:b;" +
+    "dnsCacheEntries=4:i1,64;dnsTtlMs=300000:i1,86400000;atQueue=16:i2,64;escapeWithDtr=false:b;trace=false:t;parts=[]:p"
+  );
 }
 
-/** Modem.status(): the supervisor's view plus every link and server. */
-export interface FullStatus extends ModemStatus {
+/** An optional part: its own options (`name=<default>:<rule>;…`, appended to the schema) and what it adds to the modem. */
+export interface Part {
+  name: string;
+  schema?: string;
+  install(ctx: PartContext): void;
+}
+
+/** What a part gets: the pieces it plugs into, nothing of the modem's internals beyond them. */
+export interface PartContext {
+  modem: Modem;
+  /** Every resolved option (the part's own included). */
+  opts: { [name: string]: any };
+  hal: Hal;
+  sched: Scheduler;
+  engine: AtEngine;
+  table: Table;
+  sup: Supervisor;
+  /** A new TCP socket of the modem (a server's client), to bind to an adopted slot. */
+  newSocket(): Socket;
+}
+
+/** Options of listen() (the server part). */
+export interface ListenOptions {
+  /** Remote IPv4 addresses admitted (at least one); others are closed at once and counted in `rejected`. */
+  allow?: string[];
+}
+
+/**
+ * What listen() returns: a TCP server on one of the module's 4 server slots (made by the server
+ * part; declared here so the modem does not depend on its parts).
+ * Events: "listening"(), "connection"(Socket), "rejected"(ip, port), "error"(SocketError), "close"(reason).
+ */
+export interface Server extends Emitter {
+  /** Server slot (0–3), or -1 when it never got one. */
+  index: number;
+  port: number;
+  state: string;
+  accepted: number;
+  rejected: number;
+  allow: string[] | undefined;
+  /** Why it closed (undefined while open). */
+  closeReason: CloseReason | undefined;
+  /** Stop listening (AT+SERVERSTOP); accepted sockets stay open. */
+  close(): void;
+}
+
+/** Largest push the module sends: push mode's ring must hold one whole. */
+const PUSH_MAX = 1500;
+
+/** Modem.status(). */
+export interface Status {
+  state: string;
   online: boolean;
+  powered: boolean;
+  /** Why the module was left on at stop ("" otherwise). */
+  keptPowered: string;
+  baud: number;
+  foundAtBaud: number;
+  sim: string;
+  signal: Signal | undefined;
+  creg: string;
+  cgreg: string;
+  cereg: string;
+  ip: string;
+  dataMode: string;
+  lastError: ModemError | null;
+  counters: { [k: string]: number };
   links: LinkStatus[];
-  servers: Array<{ index: number; state: string; port: number; accepted: number; rejected: number }>;
   sockets: TableStats;
 }
-
-/** Largest +IPD push the module sends (its maximum read and send size). */
-const PUSH_MAX_BYTES = 1500;
 
 /**
  * The modem and its sockets.
  * Events: "online"(ip), "offline"(reason: "network"|"reboot"|"reset"|"stop"), "state"(name),
- * "error"(ModemError or SocketError) — bring-up failures and rejected options.
+ * "progress"(text) during long waits, "error"(ModemError) when the bring-up fails.
  */
 export class Modem extends Emitter {
   readonly hal: Hal;
   readonly board: BoardDef;
-  readonly options: ModemOptions;
-  readonly socketOptions: SocketTableOptions;
+  /** The resolved options (defaults filled in). */
+  readonly options: { [name: string]: any };
   readonly sched: Scheduler;
   readonly engine: AtEngine;
-  readonly supervisor: ModemSupervisor;
-  readonly resolver: Resolver;
-  readonly table: SocketTable;
-  /** Problems with the board or options (start() refuses to run while there are any). */
-  readonly problems: string[];
+  readonly sup: Supervisor;
+  readonly dns: Resolver;
+  readonly table: Table;
   private ctx: SocketContext;
-  private nextUdpPort = 49152;
-  private rawListener: ((bytes: string) => void) | undefined = undefined;
+  private nextUdp = 49152;
 
-  constructor(hal: Hal, board: BoardDef, given: CreateOptions | undefined) {
+  /** Throws Error on a bad board or options (see the file header). */
+  constructor(hal: Hal, board: BoardDef, given?: { [name: string]: unknown }) {
     super();
+    checkBoard(board);
+    // Resolved in a function of its own: the closures made below keep this scope, not the schema text.
+    const o = modemOptions(board, given);
+    const parts = o.parts as Part[];
     this.hal = hal;
     this.board = board;
-    const o = given || {};
-    this.options = withDefaults(o);
-    const sock = socketOptionsWithDefaults(o as Partial<SocketTableOptions>);
-    sock.dataMode = this.options.dataMode;
-    if (o.rxRingBytes === undefined) sock.rxRingBytes = board.socketRxRingBytes;
-    this.socketOptions = sock;
-    this.problems = validateBoard(board).concat(validateModemOptions(this.options));
-    if (sock.dataMode === "push" && sock.rxRingBytes < PUSH_MAX_BYTES) {
-      // A push is handed over whole; a smaller ring would drop every full-size one.
-      this.problems.push("push mode needs rxRingBytes ≥ " + PUSH_MAX_BYTES + " (a push carries up to " + PUSH_MAX_BYTES + " bytes), got " + sock.rxRingBytes);
-    }
-
-    const schedOpts = overlay(defaultSchedulerOptions, o.scheduler);
-    if (!o.scheduler || o.scheduler.readyQueueSize === undefined) schedOpts.readyQueueSize = 128;
-    this.sched = new Scheduler(hal.clock, schedOpts);
-    const engOpts = overlay(defaultAtEngineOptions, o.engine);
-    if (!o.engine || o.engine.ringBytes === undefined) engOpts.ringBytes = board.atRxRingBytes;
-    if (engOpts.urcSlots < 32) engOpts.urcSlots = 32;
-    if (!o.engine || o.engine.queueSize === undefined) engOpts.queueSize = 16;
+    this.options = o;
+    const sched = new Scheduler(hal.clock, 16, 20);
+    this.sched = sched;
+    // A throw in the driver's tasks or in a user's handler is counted and printed, never silent.
+    sched.onError = function (e) {
+      if (hal.log) hal.log("a76xx: internal error (please report): " + errText(e));
+    };
+    handlerThrew.report = function (e) {
+      if (hal.log) hal.log("a76xx: an event handler threw: " + errText(e));
+    };
     const self = this;
-    let table: SocketTable | undefined = undefined;
-    let supervisor: ModemSupervisor | undefined = undefined;
-    this.engine = new AtEngine(hal.uart, hal.codec, this.sched, engOpts, {
-      payloadStart(kind: PayloadKind, link: number, length: number, rest: number, remote: string): void {
-        if (table) table.payloadStart(kind, link, length, rest, remote);
+    let sup: Supervisor | undefined;
+    let table: Table | undefined;
+    this.engine = new AtEngine(hal.uart, sched, { maxLine: board.atRxRingBytes, maxPayload: 1500, queue: o.atQueue, maxLines: 16, promptMs: 5000, probeMs: 1000, stallAfter: 3 }, {
+      payload: function (kind, link, data, rest, remote) {
+        if (table) table.payload(kind, link, data, rest, remote);
       },
-      payloadData(kind: PayloadKind, link: number, data: string): void {
-        if (table) table.payloadData(kind, link, data);
+      badRead: function () {
+        // the read's completion reports it on its socket
       },
-      payloadEnd(kind: PayloadKind, link: number): void {
-        if (table) table.payloadEnd(kind, link);
+      data: function () {
+        // data-mode bytes nobody took (no transparent part): dropped
       },
-      data(bytes: string): void {
-        const raw = self.rawListener;
-        if (raw) raw(bytes);
-        else if (table) table.data(bytes);
+      timeout: function () {
+        if (sup) sup.noteTimeout();
       },
-      timeout(): void {
-        if (supervisor) supervisor.noteTimeout();
-      },
-      stall(): void {
-        if (supervisor) supervisor.noteStall();
+      stall: function () {
+        if (sup) sup.noteStall();
       },
     });
-    supervisor = new ModemSupervisor(hal, board, this.options, this.sched, this.engine);
-    this.supervisor = supervisor;
-    this.resolver = new Resolver(this.engine, this.sched, new DnsCache(o.dnsCacheEntries || 8, o.dnsTtlMs || 300000));
-    table = new SocketTable(
-      this.engine,
-      hal.uart,
-      hal.codec,
-      this.sched,
-      sock,
-      {
-        resolve(host: string, done: (err: ModemError | null, ip: string) => void): void {
-          self.resolver.resolve(host, done);
-        },
-        baud(): number {
-          return self.supervisor.currentBaud() || board.uart.baud;
-        },
-        networkError(): void {
-          self.supervisor.noteNetworkError();
-        },
+    this.dns = new Resolver(this.engine, sched, o.dnsCacheEntries, o.dnsTtlMs);
+    sup = new Supervisor(hal, board, o as any, sched, this.engine, {
+      state: function (name) {
+        self.emit("state", name);
       },
-      hal.dtr,
-    );
-    this.table = table;
-    this.ctx = { table: table, sched: this.sched, codec: hal.codec };
-    supervisor.addListener({
-      online(ip: string): void {
-        self.table.onOnline();
+      online: function (ip) {
+        self.table.up();
         self.emit("online", ip);
       },
-      linksLost(reason: LinkLossReason): void {
-        self.table.onLinksLost(reason);
+      linksLost: function (reason: LossReason) {
+        self.table.down(reason);
+        self.dns.clear();
         self.emit("offline", reason);
       },
-      state(state: ModemState): void {
-        self.emit("state", MODEM_STATE_NAMES[state]);
+      failed: function (e) {
+        self.emit("error", e);
       },
-      failed(error: ModemError): void {
-        self.emit("error", error);
+      progress: function (text) {
+        self.emit("progress", text);
       },
     });
+    this.sup = sup;
+    table = new Table(this.engine, sched, hal.codec, o as any, {
+      resolve: function (host, done) {
+        self.dns.resolve(host, done);
+      },
+      networkError: function () {
+        self.sup.noteNetworkError();
+      },
+      baud: function () {
+        return self.sup.baud || board.uart.baud;
+      },
+    });
+    this.table = table;
+    this.ctx = { table: table, sched: sched, codec: hal.codec };
+    this.trace(o.trace);
+    const ctx = this.ctx;
+    const pc: PartContext = {
+      modem: this,
+      opts: o,
+      hal: hal,
+      sched: sched,
+      engine: this.engine,
+      table: table,
+      sup: sup,
+      newSocket: function () {
+        return new Socket(ctx);
+      },
+    };
+    for (let i = 0; i < parts.length; i++) parts[i].install(pc);
   }
 
-  /** Power up and bring the modem online ("online" follows). With problems in the options: an "error" event and nothing else. */
+  /** The AT trace: true prints through the HAL's log, a function gets each line, false turns it off. */
+  trace(on: boolean | ((line: string) => void)): void {
+    const out = typeof on === "function" ? on : on ? this.hal.log : undefined;
+    const sched = this.sched;
+    this.engine.trace = out
+      ? makeTracer(function () {
+          return sched.now();
+        }, out)
+      : undefined;
+  }
+
+  /** Power up and bring the modem online ("online" follows, or "error"). */
   start(): void {
-    if (this.problems.length) {
-      const self = this;
-      const e = socketError("invalid", this.problems.join("; "));
-      this.sched.post(() => self.emit("error", e));
-      return;
-    }
-    this.supervisor.start();
+    this.sup.start();
   }
 
   /**
-   * Close every socket (reason "stop"), close the network and power the module off; with
-   * `keepPowered` the module stays on (a desk modem whose PWRKEY is not wired).
+   * Close every socket (reason "stop") and the network, then power the module off — unless
+   * `keepPowered`, or the board has no PWRKEY line to power it on again (status().keptPowered says so).
    */
   stop(keepPowered?: boolean): void {
-    this.supervisor.stop(keepPowered);
+    this.sup.stop(keepPowered === true);
   }
 
   isOnline(): boolean {
-    return this.supervisor.isOnline() && this.table.online;
+    return this.sup.isOnline() && this.table.online;
   }
 
-  status(): FullStatus {
-    const s = this.supervisor.status() as FullStatus;
-    s.online = this.isOnline();
-    s.links = [];
-    for (let i = 0; i < LINKS; i++) s.links.push(this.table.status(i));
-    s.servers = [];
-    for (let i = 0; i < this.table.servers.length; i++) {
-      const v = this.table.servers[i];
-      s.servers.push({ index: i, state: SERVER_STATE_NAMES[v.state], port: v.port, accepted: v.accepted, rejected: v.rejected });
-    }
-    s.sockets = this.table.stats;
-    return s;
+  status(): Status {
+    const s = this.sup;
+    const f = s.facts;
+    const c = s.counters;
+    const links: LinkStatus[] = [];
+    for (let i = 0; i < this.table.slots.length; i++) if (this.table.slots[i].num >= 0) links.push(linkStatus(this.table.slots[i]));
+    return {
+      state: stateNames()[s.state],
+      online: this.isOnline(),
+      powered: s.powered,
+      keptPowered: s.keptPowered,
+      baud: s.baud,
+      foundAtBaud: s.foundAtBaud,
+      sim: f.sim,
+      signal: f.signal,
+      creg: s.regText(f.creg),
+      cgreg: s.regText(f.cgreg),
+      cereg: s.regText(f.cereg),
+      ip: f.ip,
+      dataMode: this.options.dataMode,
+      lastError: s.lastError,
+      counters: { reboots: c.reboots, recoveries: c.recoveries, resets: c.resets, powerCycles: c.powerCycles, timeouts: c.timeouts, lateBanners: c.lateBanners, resyncs: this.engine.stats.resyncs },
+      links: links,
+      sockets: this.table.stats,
+    };
   }
 
   /**
-   * Open a TCP connection to `host` (name or IPv4) and `port` (1..65535). Returns the Socket at
-   * once; "connect" follows, or "error" then "close". Invalid arguments, no free link and an
-   * offline modem are reported the same way and send nothing.
+   * A TCP connection to `host` (name or IPv4) and `port`. Returns the Socket at once; "connect"
+   * follows, or "error" then "close" (invalid arguments, no free link, offline: nothing is sent).
    */
   connect(host: string, port: number): Socket {
     const s = new Socket(this.ctx);
     s.remoteAddress = typeof host === "string" ? host : "";
     s.remotePort = typeof port === "number" ? port : 0;
-    const r = this.table.openTcp(host, port, s);
-    if (typeof r !== "number") s.failEarly(r);
-    else s.link = r;
+    s.bind(this.table.openTcp(host, port, s));
     return s;
   }
 
-  /** A UDP socket bound to `localPort` (1..65535; a port from 49152 up when omitted). "listening" follows. */
+  /** A UDP socket bound to `localPort` (a port from 49152 up when omitted); "listening" follows. */
   udp(localPort?: number): UdpSocket {
     const u = new UdpSocket(this.ctx);
     let p = localPort;
     if (p === undefined) {
-      p = this.nextUdpPort;
-      this.nextUdpPort = this.nextUdpPort >= 65535 ? 49152 : this.nextUdpPort + 1;
+      p = this.nextUdp;
+      this.nextUdp = this.nextUdp >= 65535 ? 49152 : this.nextUdp + 1;
     }
     u.localPort = p;
-    const r = this.table.openUdp(p, u);
-    if (typeof r !== "number") u.failEarly(r);
-    else u.link = r;
+    u.bind(this.table.openUdp(p, u));
     return u;
   }
 
   /**
-   * Listen for TCP clients on `port` with one of the module's 4 servers. `onClient(socket)` gets each
-   * accepted client (also the "connection" event). `opts.allow`: admitted remote IPs.
+   * A TCP server on `port` (one of the module's 4): needs the server part (`parts: [server]`),
+   * which replaces this method. Without it, calling it is a programmer error and throws.
    */
   listen(port: number, onClient?: (s: Socket) => void, opts?: ListenOptions): Server {
-    const srv = new Server(this.ctx, onClient);
-    srv.port = typeof port === "number" ? port : 0;
-    const r = this.table.listen(port, srv, opts ? opts.allow : undefined);
-    if (typeof r !== "number") srv.failEarly(r);
-    else srv.index = r;
-    return srv;
+    throw new Error("a76xx: listen() needs the server part: options.parts = [require(\"a76xx-server\")]");
   }
 
-  /**
-   * Send the engine's data-mode bytes to `fn` instead of the socket table (the REPL passthrough of
-   * bringup.ts); undefined gives them back to the table.
-   */
-  setRawListener(fn: ((bytes: string) => void) | undefined): void {
-    this.rawListener = fn;
-  }
-
-  /** Resolve a host name through the modem (cached). */
-  resolve(host: string, done: (err: ModemError | null, ip: string) => void): void {
-    this.resolver.resolve(host, done);
-  }
-
-  // ---- bring-up helpers for the REPL (firmware/app/bringup.ts); they print through hal.log ----
-
-  private print(): (line: string) => void {
-    const log = this.hal.log;
-    return log ? log : function (): void {};
-  }
-
-  /**
-   * One-call diagnosis, printing each step with PASS/FAIL/SKIP: module answering (and at which baud),
-   * SIM, signal in dBm, registration, APN, NETOPEN, IP address, a DNS lookup and, with {host, port},
-   * a TCP round trip. Starts the modem when it is off.
-   */
-  diagnose(opts?: DiagnoseOptions, done?: (r: DiagnoseResult) => void): void {
-    diagnose(this, opts || {}, this.print(), done);
-  }
-
-  /** A raw AT command (printable, without CR), its answer printed: `modem.at("AT+CSQ")`. */
-  at(request: string, done?: (ok: boolean, lines: string[]) => void): void {
-    atCommand(this, request, this.print(), done);
-  }
-
-  /** Bridge the REPL console to the modem's UART until `escape` (default Ctrl+]). */
-  passthrough(escape?: string, done?: () => void): void {
-    passthrough(this, this.hal.console, escape, this.print(), done);
-  }
-
-  /** Print the supervisor's and the socket table's status and counters. */
-  printStatus(): void {
-    printStatus(this, this.print());
+  /** Resolve a host name through the modem (cached); `done(err, ip)` later. */
+  resolve(host: string, done: (err: SocketError | null, ip: string) => void): void {
+    this.dns.resolve(host, done);
   }
 }
 
-/** Set up the modem driver for `board` on `hal` (see CreateOptions). Touches no pin or UART until start(). */
-export function createModem(hal: Hal, board: BoardDef, options?: CreateOptions): Modem {
-  return new Modem(hal, board, options);
+/** Checks the schema cannot express: contents of strings, baud, combinations. Throws Error. */
+/** The options `given` resolved against the schema (core and parts) and the board's sizes; throws Error when invalid. */
+function modemOptions(board: BoardDef, given?: { [name: string]: unknown }): { [name: string]: any } {
+  if (board.options) {
+    // The board's defaults under what the application passed.
+    const g: { [name: string]: unknown } = {};
+    for (const k in board.options) g[k] = board.options[k];
+    for (const k in given) g[k] = given[k];
+    given = g;
+  }
+  const parts = given && Array.isArray(given.parts) ? (given.parts as Part[]) : [];
+  let text = schema();
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (!p || typeof p.install !== "function") throw new Error("a76xx: option parts must list parts (objects with install), got " + String(p));
+    if (p.schema) text += ";" + p.schema;
+  }
+  const o = resolve(text, given);
+  check(o, parts);
+  if (!o.links) o.links = board.links;
+  if (!o.rxRingBytes) o.rxRingBytes = board.socketRxRingBytes;
+  if (o.dataMode === "push" && o.rxRingBytes < PUSH_MAX) throw new Error("a76xx: option rxRingBytes is " + o.rxRingBytes + "; push mode needs at least " + PUSH_MAX + " (a push carries up to " + PUSH_MAX + " bytes)");
+  o.parts = parts;
+  return o;
+}
+
+/** An exception as text, with its stack when the runtime keeps one. */
+function errText(e: unknown): string {
+  const x = e as { stack?: string };
+  return String(e) + (x && typeof x.stack === "string" ? "\n" + x.stack : "");
+}
+
+function check(o: { [name: string]: any }, parts: Part[]): void {
+  const bad = checkApn(o.apn) || (o.user ? checkAuthField("user", o.user) || checkAuthField("password", o.password) : undefined);
+  if (bad) throw new Error("a76xx: option " + bad);
+  if (o.pin && !/^[0-9]{4,8}$/.test(o.pin)) throw new Error("a76xx: option pin is " + JSON.stringify(o.pin) + "; it must be 4 to 8 digits");
+  if (o.baud && a76xxBauds().indexOf(o.baud) < 0) throw new Error("a76xx: option baud is " + o.baud + "; it must be one of " + a76xxBauds().join(", "));
+  if (o.backoffMaxMs < o.backoffMinMs) throw new Error("a76xx: option backoffMaxMs (" + o.backoffMaxMs + ") is below backoffMinMs (" + o.backoffMinMs + ")");
+  if (o.dataMode === "transparent") {
+    let has = false;
+    for (let i = 0; i < parts.length; i++) if (parts[i].name === "transparent") has = true;
+    if (!has) throw new Error('a76xx: option dataMode "transparent" needs the transparent part: parts: [require("a76xx-transparent")] (or import transparent from firmware/parts)');
+  }
 }

@@ -1,344 +1,354 @@
-// The application's socket objects: TCP Socket, UdpSocket and Server, event-based like Node's net/dgram, over the socket table.
+// The application's sockets: TCP Socket and UdpSocket, event-based like Node's net/dgram, over one table slot each.
 //
-// Data are 8-bit strings (the Espruino convention); write/send also take a Uint8Array. Events are
-// emitted from Scheduler tasks, in the order things happened, never inside write()/end() calls.
-// Flow control, both ways, with Node's semantics:
-//   sending:   write() returns false when the send queue is at its bound — wait for "drain".
-//              A write that cannot be queued at all raises an "error" {kind:"queue-full"}.
-//   receiving: "data" events deliver what the receive ring holds; pause() stops them and resume()
-//              restarts them. In buffer mode a paused or slow socket stops reading from the module
-//              (nothing is lost: the module and TCP hold the rest); in push mode the ring overflows
-//              and an "error" {kind:"overflow"} reports the dropped bytes.
+// Data are 8-bit strings (the Espruino convention); write/send also take a Uint8Array. Events come
+// from the socket's own scheduler task, in the order things happened, never inside the call that
+// caused them: connect, data, error, drain, close (exactly once, after the last data). A failure
+// of any call is an "error" event (never a throw); a socket that could not start emits "error"
+// then "close". Each socket owns its task, so a thousand failing connect() calls in one tick
+// queue a thousand events without any queue to overflow.
+//
+// Flow control, both ways, with Node's semantics: write() returns false once the send queue is at
+// its bound (wait for "drain"); pause() stops "data" events (buffer mode then stops reading from
+// the module: nothing is lost; push mode drops what does not fit the ring, with an "overflow"
+// error) and resume() restarts them.
 import { ByteCodec } from "../core/hal";
-import { Scheduler } from "../core/scheduler";
-import { CloseReason, SocketError, socketError } from "../net/errors";
-import { LinkOwner } from "../net/link";
-import { ServerOwner } from "../net/servers";
-import { LinkStatus, SocketTable } from "../net/table";
-import { TX_OK, TX_REFUSED } from "../net/txqueue";
+import { Fifo } from "../core/fifo";
+import { Scheduler, Task } from "../core/sched";
+import { CloseReason, SocketError, sockErr } from "../net/errors";
+import { EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_READABLE, S_CLOSED, stateWords, TX_FULL, TX_OK } from "../net/consts";
+import { Slot, SlotOwner } from "../net/slot";
+import { Table } from "../net/table";
 import { Emitter } from "./emitter";
 
 /** Bytes or an 8-bit string. */
 export type Data = string | Uint8Array;
 
-function toStr(codec: ByteCodec, d: Data): string | undefined {
-  if (typeof d === "string") return d;
-  if (d instanceof Uint8Array) return codec.fromBytes(d, 0, d.length);
-  return undefined;
-}
-
-/** Shared plumbing: the table, the scheduler (for deferred error events) and the codec. */
+/** What every socket needs. */
 export interface SocketContext {
-  table: SocketTable;
+  table: Table;
   sched: Scheduler;
   codec: ByteCodec;
 }
 
-/** What sockets and servers share: a lifecycle state, the close reason, errors as events from tasks. */
-class Endpoint extends Emitter {
-  /** Lifecycle as words: "connecting"/"binding"/"starting", "open"/"listening", "closing", "closed". */
-  state: string;
-  /** Why it closed (undefined while open). */
-  closeReason: CloseReason | undefined = undefined;
-  /** The last error raised on it. */
-  lastError: SocketError | null = null;
-  protected ctx: SocketContext;
-  private errorPosted = false;
-
-  constructor(ctx: SocketContext, initialState: string) {
-    super();
-    this.ctx = ctx;
-    this.state = initialState;
-  }
-
-  /**
-   * Emit an error for a failed call, from a task (never inside the call). Calls that fail before
-   * that task runs share it: one "error" event with the latest error, however many calls failed
-   * (an application ignoring backpressure must not flood the scheduler's fixed ready queue).
-   */
-  later(e: SocketError): void {
-    this.lastError = e;
-    if (this.errorPosted) return;
-    const self = this;
-    this.ctx.sched.post(() => {
-      self.errorPosted = false;
-      self.emit("error", self.lastError);
-    });
-    this.errorPosted = true;
-  }
-
-  /** It could not start: "error" then "close"("error"), from a task. */
-  failEarly(e: SocketError): void {
-    const self = this;
-    this.lastError = e;
-    this.state = "closed";
-    this.closeReason = "error";
-    this.ctx.sched.post(() => {
-      self.emit("error", e);
-      self.emit("close", "error");
-    });
-  }
-
-  // ---- owner callbacks every kind shares (called by the socket table from its event task)
-
-  error(e: SocketError): void {
-    this.lastError = e;
-    this.emit("error", e);
-  }
-
-  closed(reason: CloseReason): void {
-    this.state = "closed";
-    this.closeReason = reason;
-    this.emit("close", reason);
-  }
-}
-
-/** What TCP and UDP sockets share: the link and the queueing of data. */
-class LinkSocket extends Endpoint {
-  /** Link number on the module (0–9), or -1 when it never got one. */
-  link = -1;
-
-  // Written out: without it esbuild emits `super(...arguments)`, a spread Espruino cannot run.
-  constructor(ctx: SocketContext, initialState: string) {
-    super(ctx, initialState);
-  }
-
-  /** Link state and counters (bytesIn, bytesOut, drops, errors), or undefined when it has no link. */
-  stats(): LinkStatus | undefined {
-    return this.link >= 0 && this.state !== "closed" ? this.ctx.table.status(this.link) : undefined;
-  }
-
-  /**
-   * Queue `data` for the link (to host:port for UDP). True when more may be written now; false when
-   * the caller should wait for "drain" (queued) or an "error" follows (not queued). `what` names the
-   * call in error texts.
-   */
-  protected queue(data: Data, host: string, port: number, what: string): boolean {
-    const s = toStr(this.ctx.codec, data);
-    if (s === undefined) {
-      this.later(socketError("invalid", what + "() takes a string or a Uint8Array"));
-      return false;
-    }
-    if (this.link < 0 || this.state === "closed") {
-      this.later(socketError("closed", what + " on a closed socket"));
-      return false;
-    }
-    const r = this.ctx.table.write(this.link, this as unknown as LinkOwner, s, host, port);
-    if (typeof r !== "number") {
-      this.later(r);
-      return false;
-    }
-    if (r === TX_REFUSED) {
-      this.later(socketError("queue-full", "send queue full: " + s.length + " bytes not queued; wait for 'drain'"));
-      return false;
-    }
-    return r === TX_OK;
-  }
-
-  /** Close once everything queued is sent. */
-  protected closeAfterQueue(): void {
-    if (this.link < 0 || this.state === "closed") return;
-    this.state = "closing";
-    this.ctx.table.end(this.link, this as unknown as LinkOwner);
-  }
-
-  drain(): void {
-    this.emit("drain");
-  }
-}
-
-/**
- * A TCP connection (a client from Modem.connect, or a server's client).
- * Events: "connect"(), "data"(string), "drain"(), "error"(SocketError), "close"(reason: CloseReason).
- * "close" comes exactly once, after the last "data".
- */
-export class Socket extends LinkSocket implements LinkOwner {
-  remoteAddress = "";
-  remotePort = 0;
-  /** Bytes delivered by "data" events. */
-  bytesRead = 0;
-  private paused = false;
-
-  constructor(ctx: SocketContext) {
-    super(ctx, "connecting");
-  }
-
-  /**
-   * Queue data to send. Returns true when more may be written now, false when the caller should
-   * wait for "drain" (the data WAS queued unless an "error" follows: queue-full, closed, invalid).
-   */
-  write(data: Data): boolean {
-    return this.queue(data, "", 0, "write");
-  }
-
-  /** Send `data` (optional), then close once everything queued is sent. */
-  end(data?: Data): void {
-    if (data !== undefined) this.write(data);
-    this.closeAfterQueue();
-  }
-
-  /** Close now; queued data are dropped. */
-  destroy(): void {
-    if (this.link < 0 || this.state === "closed") return;
-    this.state = "closing";
-    this.ctx.table.destroy(this.link, this);
-  }
-
-  /** Stop "data" events (received bytes wait in the ring; see the file header for what that does per mode). */
-  pause(): void {
-    this.paused = true;
-  }
-
-  /** Restart "data" events, delivering what is waiting. */
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    const self = this;
-    this.ctx.sched.post(() => self.deliver());
-  }
-
-  isPaused(): boolean {
-    return this.paused;
-  }
-
-  private deliver(): void {
-    if (this.link < 0) return;
-    const table = this.ctx.table;
-    for (;;) {
-      if (this.paused && this.state !== "closed") return;
-      const n = table.buffered(this.link);
-      if (n === 0) return;
-      const s = table.read(this.link, this, n);
-      if (!s) return;
-      this.bytesRead += s.length;
-      this.emit("data", s);
-    }
-  }
-
-  // ---- LinkOwner
-
-  connected(): void {
-    this.state = "open";
-    this.emit("connect");
-  }
-
-  readable(): void {
-    this.deliver();
-  }
-
-  closed(reason: CloseReason): void {
-    // The ring is still readable here: a paused socket gets its last data before "close".
-    this.paused = false;
-    this.state = "closed";
-    this.deliver();
-    this.closeReason = reason;
-    this.emit("close", reason);
-  }
-}
-
-/** Who sent a datagram. Buffer-access mode cannot tell (address "" and port 0): use push mode when it matters. */
+/** Who sent a datagram (buffer-access mode cannot tell: address "" and port 0). */
 export interface RemoteInfo {
   address: string;
   port: number;
   size: number;
 }
 
+/** Link state and counters of a socket, for status(). */
+export interface LinkStatus {
+  link: number;
+  state: string;
+  remote: string;
+  localPort: number;
+  rxBuffered: number;
+  txQueued: number;
+  bytesIn: number;
+  bytesOut: number;
+  drops: number;
+  errors: number;
+}
+
+/** What TCP and UDP sockets share: a slot, its events, writing and closing. */
+export class BaseSocket extends Emitter implements SlotOwner {
+  /** "connecting"/"binding", "open", "closing", "closed". */
+  state: string;
+  /** Why it closed (undefined while open). */
+  closeReason: CloseReason | undefined = undefined;
+  /** The last error raised on it. */
+  lastError: SocketError | null = null;
+  /** Module link number (0–9), or -1 when it has none. */
+  link = -1;
+  protected ctx: SocketContext;
+  protected slot: Slot | undefined = undefined;
+  protected gen = 0;
+  private task: Task;
+  private connected = false;
+  private drained = false;
+  private readable = false;
+  private errs: Fifo<SocketError>;
+  private closing: CloseReason | undefined = undefined;
+  /** Error events dropped because four were already waiting. */
+  errorsDropped = 0;
+  protected paused = false;
+
+  constructor(ctx: SocketContext, state: string) {
+    super();
+    this.ctx = ctx;
+    this.state = state;
+    this.errs = new Fifo(4);
+    const self = this;
+    this.task = ctx.sched.task(function () {
+      self.flush();
+    });
+  }
+
+  /** Bind to `s` (or fail with `e`: "error" then "close", from the task). */
+  bind(r: Slot | SocketError): void {
+    if (r instanceof Slot) {
+      this.slot = r;
+      this.gen = r.gen;
+      this.link = r.num;
+      return;
+    }
+    this.ev(EV_ERROR, r);
+    this.ev(EV_CLOSE, "error");
+    this.state = "closed";
+  }
+
+  /** SlotOwner: the table's events, queued for the task. */
+  ev(type: number, arg: SocketError | CloseReason | undefined): void {
+    if (type === EV_CONNECT) this.connected = true;
+    else if (type === EV_READABLE) this.readable = true;
+    else if (type === EV_DRAIN) this.drained = true;
+    else if (type === EV_ERROR) {
+      if (!this.errs.push(arg as SocketError)) this.errorsDropped++;
+    } else if (type === EV_CLOSE) this.closing = arg as CloseReason;
+    this.ctx.sched.post(this.task);
+  }
+
+  /** Emit what is pending, in order: connect, data, errors, drain, close. Data alone (the usual case) takes the short way. */
+  private flush(): void {
+    if (this.connected || this.drained || this.errs.n || this.closing !== undefined) this.flushAll();
+    else if (this.readable) {
+      this.readable = false;
+      this.deliver();
+    }
+  }
+
+  private flushAll(): void {
+    if (this.connected) {
+      this.connected = false;
+      this.state = "open";
+      this.opened();
+    }
+    if (this.readable) {
+      this.readable = false;
+      this.deliver();
+    }
+    while (this.errs.n) {
+      const e = this.errs.shift() as SocketError;
+      this.lastError = e;
+      this.emit("error", e);
+    }
+    if (this.drained) {
+      this.drained = false;
+      this.emit("drain");
+    }
+    const why = this.closing;
+    if (why !== undefined) {
+      this.closing = undefined;
+      this.state = "closed";
+      this.deliverLast();
+      this.closeReason = why;
+      const s = this.slot;
+      this.slot = undefined;
+      if (s) this.ctx.table.release(s, this.gen);
+      this.emit("close", why);
+    }
+  }
+
+  /** The link opened (TCP "connect", UDP "listening"). */
+  protected opened(): void {
+    // subclasses emit their event
+  }
+
+  /** Received data may be waiting. */
+  protected deliver(): void {
+    // subclasses read the ring
+  }
+
+  /** The last data before "close" (a paused socket still gets them). */
+  protected deliverLast(): void {
+    this.deliver();
+  }
+
+  /** An error from a call, as an event (never a throw). */
+  protected later(e: SocketError): false {
+    this.ev(EV_ERROR, e);
+    return false;
+  }
+
+  /** Queue data for the link (host:port for UDP): true when more may be written now. */
+  protected queue(data: Data, host: string, port: number): boolean {
+    const s = this.slot;
+    const str = typeof data === "string" ? data : data instanceof Uint8Array ? this.ctx.codec.fromBytes(data, 0, data.length) : undefined;
+    if (str === undefined) return this.later(sockErr("invalid", "write/send takes a string or a Uint8Array"));
+    if (!s || this.state === "closed") return this.later(sockErr("closed", "the socket is closed"));
+    const r = this.ctx.table.write(s, this, str, host, port);
+    if (typeof r !== "number") return this.later(r);
+    if (r === TX_FULL) return this.later(sockErr("queue-full", "send queue full: " + str.length + " bytes not queued; wait for 'drain'"));
+    return r === TX_OK;
+  }
+
+  /** Close once everything queued is sent. */
+  protected endSlot(): void {
+    const s = this.slot;
+    if (!s || this.state === "closed") return;
+    this.state = "closing";
+    this.ctx.table.end(s, this);
+  }
+
+  /** Stop "data"/"message" events: received bytes wait (buffer mode stops reading from the module; push mode may overflow). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Restart the events, delivering what waits. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.ev(EV_READABLE, undefined);
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** True when a write now would be queued (the send queue is below its bound). */
+  canWrite(): boolean {
+    const s = this.slot;
+    return !!s && s.gen === this.gen && this.state === "open" && !s.tx.full();
+  }
+
+  /** Link state and counters, or undefined without a link. */
+  stats(): LinkStatus | undefined {
+    const s = this.slot;
+    if (!s || s.gen !== this.gen || s.state === S_CLOSED) return undefined;
+    return linkStatus(s);
+  }
+}
+
+/** A slot's status record. */
+export function linkStatus(s: Slot): LinkStatus {
+  const c = s.counters;
+  return {
+    link: s.num,
+    state: stateWords()[s.state],
+    remote: s.udp ? "" : (s.ip || s.host) + ":" + s.port,
+    localPort: s.lport,
+    rxBuffered: s.ring.length,
+    txQueued: s.tx.bytes,
+    bytesIn: c.bytesIn,
+    bytesOut: c.bytesOut,
+    drops: c.drops,
+    errors: c.errors,
+  };
+}
+
+/**
+ * A TCP connection (a client from Modem.connect, or a server's client).
+ * Events: "connect"(), "data"(string), "drain"(), "error"(SocketError), "close"(reason).
+ */
+export class Socket extends BaseSocket {
+  remoteAddress = "";
+  remotePort = 0;
+  /** Bytes delivered by "data" events or read(). */
+  bytesRead = 0;
+
+  constructor(ctx: SocketContext) {
+    super(ctx, "connecting");
+  }
+
+  /** Queue data: true when more may be written now, false to wait for "drain" (or an "error" follows). */
+  write(data: Data): boolean {
+    return this.queue(data, "", 0);
+  }
+
+  /** Send `data` (optional), then close once everything queued is sent. */
+  end(data?: Data): void {
+    if (data !== undefined) this.write(data);
+    this.endSlot();
+  }
+
+  /** Close now; queued data are dropped. */
+  destroy(): void {
+    const s = this.slot;
+    if (!s || this.state === "closed") return;
+    this.state = "closing";
+    this.ctx.table.destroy(s, this);
+  }
+
+  /**
+   * Pull-mode reading for adapters (Espruino's network): up to `max` received bytes waiting (""
+   * when none). Pause the socket first so no "data" event takes them; the last bytes of a closing
+   * socket still come as "data" just before "close".
+   */
+  read(max: number): string {
+    const s = this.slot;
+    if (!s || s.gen !== this.gen) return "";
+    const d = s.ring.read(max);
+    if (d) {
+      this.bytesRead += d.length;
+      this.ctx.table.consumed(s);
+    }
+    return d;
+  }
+
+  protected opened(): void {
+    this.emit("connect");
+  }
+
+  protected deliver(): void {
+    const s = this.slot;
+    if (!s || this.paused) return;
+    const d = s.ring.readAll();
+    if (!d) return;
+    this.ctx.table.consumed(s);
+    this.bytesRead += d.length;
+    this.emit("data", d);
+  }
+
+  protected deliverLast(): void {
+    this.paused = false;
+    this.deliver();
+  }
+}
+
 /**
  * A UDP socket bound to a local port.
- * Events: "listening"(), "message"(data: string, rinfo: RemoteInfo), "drain"(), "error"(SocketError), "close"(reason).
+ * Events: "listening"(), "message"(data, RemoteInfo), "drain"(), "error"(SocketError), "close"(reason).
  */
-export class UdpSocket extends LinkSocket implements LinkOwner {
+export class UdpSocket extends BaseSocket {
   localPort = 0;
-  private out = { data: "", ip: "", port: 0 };
 
   constructor(ctx: SocketContext) {
     super(ctx, "binding");
   }
 
-  /** Queue one datagram (1..1500 bytes) for host:port. Returns false when the caller should wait for "drain". */
+  /** Queue one datagram (1..1500 bytes) for host:port; false to wait for "drain". */
   send(data: Data, host: string, port: number): boolean {
-    return this.queue(data, host, port, "send");
+    return this.queue(data, host, port);
   }
 
   /** Close after queued datagrams are sent. */
   close(): void {
-    this.closeAfterQueue();
+    this.endSlot();
   }
 
-  // ---- LinkOwner
-
-  connected(): void {
-    this.state = "open";
+  protected opened(): void {
     this.emit("listening");
   }
 
-  readable(): void {
-    const out = this.out;
-    while (this.link >= 0 && this.ctx.table.readDatagram(this.link, this, out)) {
-      const data = out.data;
-      this.emit("message", data, { address: out.ip, port: out.port, size: data.length });
-    }
-  }
-}
-
-/** Options of Modem.listen. */
-export interface ListenOptions {
-  /** Remote IPv4 addresses admitted (others are closed at once and counted in `rejected`). */
-  allow?: string[];
-}
-
-/**
- * A TCP server on one of the module's 4 server slots.
- * Events: "listening"(), "connection"(Socket), "rejected"(ip, port) for a client the allowlist
- * refused (already closed), "error"(SocketError), "close"(reason).
- */
-export class Server extends Endpoint implements ServerOwner {
-  /** Server slot (0–3), or -1 when it never got one. */
-  index = -1;
-  port = 0;
-  /** Clients accepted and clients rejected by the allowlist. */
-  accepted = 0;
-  rejected = 0;
-  private onClient: ((s: Socket) => void) | undefined;
-
-  constructor(ctx: SocketContext, onClient: ((s: Socket) => void) | undefined) {
-    super(ctx, "starting");
-    this.onClient = onClient;
+  /** Pull-mode: the next datagram waiting, or undefined (pause the socket first; see Socket.read). */
+  readDatagram(): { data: string; address: string; port: number } | undefined {
+    const s = this.slot;
+    if (!s || s.gen !== this.gen || !s.dgLen.n) return undefined;
+    const d = s.ring.read(s.dgLen.shift() as number);
+    const r = { data: d, address: s.dgIp.shift() as string, port: s.dgPort.shift() as number };
+    this.ctx.table.consumed(s);
+    return r;
   }
 
-  /** Stop listening (AT+SERVERSTOP); accepted sockets stay open. */
-  close(): void {
-    if (this.index < 0 || this.state === "closed") return;
-    this.state = "closing";
-    this.ctx.table.closeServer(this.index, this);
+  protected deliver(): void {
+    let m;
+    while (!this.paused && (m = this.readDatagram())) this.emit("message", m.data, { address: m.address, port: m.port, size: m.data.length });
   }
 
-  listening(): void {
-    this.state = "listening";
-    this.emit("listening");
-  }
-
-  client(link: number, ip: string, port: number): LinkOwner | undefined {
-    const s = new Socket(this.ctx);
-    s.link = link;
-    s.remoteAddress = ip;
-    s.remotePort = port;
-    s.state = "open";
-    this.ctx.table.attach(link, s); // before the application's callback, so it can write at once
-    this.accepted++;
-    if (this.onClient) {
-      try {
-        this.onClient(s);
-      } catch (e) {
-        this.handlerErrors++;
-      }
-    }
-    this.emit("connection", s);
-    return s;
-  }
-
-  rejectedClient(ip: string, port: number): void {
-    this.rejected++;
-    this.emit("rejected", ip, port);
+  protected deliverLast(): void {
+    this.paused = false;
+    this.deliver();
   }
 }

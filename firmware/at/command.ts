@@ -1,145 +1,76 @@
-// Commands as data: what is sent, which lines answer it, how it completes; plus builders for the TCP/IP set.
+// Commands as data: what is sent, which lines answer it and how it completes, plus the result a command produces.
 //
-// A command is a plain object (the modem_chat idea): the engine reads it, never calls into it.
-// Builders below produce the doc's commands (section 3) with the right information prefixes and
-// async-completion matches, so callers do not hand-write response handling.
+// A command is a plain object (the modem_chat idea): the engine reads it, never calls into it, so
+// scripts and socket paths can keep them in tables. Times are milliseconds.
 import { AtError } from "./errors";
 
-/** One AT command (or one step of a script). Times are milliseconds. */
 export interface AtCommand {
-  /** Text sent, without the final CR (the engine appends it unless `raw`). No bytes below 0x20. */
+  /** Text sent, without the final CR (the engine appends it unless `raw`). Printable ASCII only. */
   request: string;
-  /** Send `request` exactly as given, without CR (e.g. "+++"). */
-  raw?: boolean;
+  /** Deadline from the request leaving the wire to the final result and async completion. */
+  timeout: number;
   /**
-   * Prefixes of the information lines that answer it, collected into AtResult.lines in order
-   * (e.g. ["+CSQ:"]). "" collects any line that no registered URC prefix claims (ATI, AT+CGMR).
-   * Lines that match nothing here are dispatched as URCs, never taken as the answer.
+   * Prefix of the information lines that answer it, collected into AtResult.lines in order
+   * ("+CSQ:"). "" collects any line no URC prefix claims (ATI, raw commands). Lines that match
+   * nothing are dispatched as URCs, never taken as the answer.
    */
-  matches?: string[];
-  /** Wait for the `>` prompt, then write these bytes (any values; the modem counts them). */
+  match?: string;
+  /** Its answer always has a `match` line first: an OK before one is a stray, not this command's. */
+  need?: boolean;
+  /** Wait for the `>` prompt (within the engine's prompt deadline), then write these bytes. */
   payload?: string;
   /**
-   * Prefix of the asynchronous completion, including the link where there is one: "+NETOPEN: ",
-   * "+CIPOPEN: 1,", "+CIPSEND: 1,", "+CIPCLOSE: 1,", "+SERVERSTOP: 0,", "+NETCLOSE: ". It may arrive
-   * before or after the final OK; the command completes when both are in.
+   * Prefix of the asynchronous completion, including the link where there is one ("+NETOPEN: ",
+   * "+CIPSEND: 1,"). It may arrive before or after OK; the command completes when both are in.
    */
   async?: string;
-  /**
-   * Which comma-separated field after the `async` prefix is `<err>` (0 = the first); a non-zero
-   * value fails the command with kind "async". Absent or -1: no error field (`+CIPSEND: l,req,cnf`).
-   */
-  asyncErrField?: number;
-  /** `CONNECT[ <text>]` is the successful final result (ATO, transparent CIPOPEN): data mode follows. */
+  /** Which comma-separated field after `async` is `<err>` (0 = first); non-zero fails with kind "async". Absent: none. */
+  errField?: number;
+  /** `CONNECT[ <text>]` is the successful final result (data mode follows; see AtEngine.borrow). */
   connect?: boolean;
-  /** Prefixes of lines that fail the command at once with kind "aborted" (the engine then resynchronises). */
-  abort?: string[];
-  /** Whole-command deadline: request sent → final result and async completion (integer ≥ 1). */
-  timeoutMs: number;
+  /** Send `request` exactly as given, without CR ("+++" is not sent this way: see AtEngine.borrow). */
+  raw?: boolean;
+  /** A buffer-access read (AT+CIPRXGET=2): its link and the most bytes it may bring (the parser checks the header). */
+  readLink?: number;
+  readMax?: number;
 }
 
 /** What a finished command produced. */
 export interface AtResult {
   /** null on success. */
   error: AtError | null;
-  /** Collected information lines (at most the engine's `maxInfoLines`; `truncated` says if more came). */
+  /** Collected information lines (at most the engine's maxLines). */
   lines: string[];
-  truncated: boolean;
   /** The async completion line ("" when none was expected or it never came). */
   async: string;
-  /** Text after CONNECT for `connect` commands ("" otherwise). */
+  /** Text after CONNECT for `connect` commands. */
   connect: string;
 }
 
 /** Called once per submitted command, from the engine's event handling (never re-entering the parser). */
 export type AtDone = (result: AtResult) => void;
 
-/** True when `s` may go inside a quoted command argument: printable ASCII without `"` (doc section 8). */
-export function isSafeQuoted(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 || c > 126 || c === 34) return false;
+/**
+ * A plain command: request, deadline, optional information prefix. A query's answer always starts
+ * with its line, so with a prefix it is `need`: a bare OK (a repeated answer) cannot complete it.
+ */
+export function cmd(request: string, timeout: number, match?: string): AtCommand {
+  return { request: request, timeout: timeout, match: match, need: !!match };
+}
+
+/** The text after `prefix` of the first collected line that starts with it, or undefined. */
+export function lineAfter(r: AtResult, prefix: string): string | undefined {
+  for (let i = 0; i < r.lines.length; i++) {
+    const l = r.lines[i];
+    if (l.substr(0, prefix.length) === prefix) return l.substr(prefix.length);
   }
-  return true;
+  return undefined;
 }
 
-function checkLink(link: number, max: number): void {
-  if (!(link >= 0 && link <= max) || Math.floor(link) !== link) throw new RangeError("link/index out of range: " + link);
+/** True for printable ASCII only (no CR, LF or other control bytes). */
+export function printable(s: string): boolean {
+  // One native match instead of a loop the interpreter would lex per character.
+  return !NOT_PRINTABLE.test(s);
 }
 
-function checkQuoted(s: string): void {
-  if (!isSafeQuoted(s)) throw new RangeError("unsafe string in AT argument (check with isSafeQuoted first)");
-}
-
-/** Default deadlines (ms) used by the builders; the module's own TCP/IP timeouts are ~120 s / 120 s / 120 s. */
-export const AT_TIMEOUTS = {
-  short: 2000,
-  netOpen: 130000,
-  cipOpen: 130000,
-  cipSend: 130000,
-  cipClose: 15000,
-  netClose: 30000,
-};
-
-/** A plain command: `AT<rest>`, final OK, optional information prefixes. */
-export function at(rest: string, matches: string[] | undefined, timeoutMs: number): AtCommand {
-  return { request: "AT" + rest, matches: matches, timeoutMs: timeoutMs };
-}
-
-/** `AT+NETOPEN` → OK and `+NETOPEN: <err>` (either order). */
-export function netOpen(): AtCommand {
-  return { request: "AT+NETOPEN", async: "+NETOPEN: ", asyncErrField: 0, timeoutMs: AT_TIMEOUTS.netOpen };
-}
-
-/** `AT+NETCLOSE` → OK and `+NETCLOSE: <err>`. */
-export function netClose(): AtCommand {
-  return { request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: AT_TIMEOUTS.netClose };
-}
-
-/**
- * `AT+CIPOPEN=<link>,"TCP"|"UDP",…`: TCP needs host and port; UDP (non-transparent) a local port
- * with `host` "". `transparent`: the success is `CONNECT` (data mode). Throws RangeError on an
- * out-of-range link or an unsafe host (programmer error: validate with isSafeQuoted).
- */
-export function cipOpen(link: number, proto: "TCP" | "UDP", host: string, port: number, localPort: number, transparent: boolean): AtCommand {
-  checkLink(link, 9);
-  checkQuoted(host);
-  let req = "AT+CIPOPEN=" + link + ',"' + proto + '",';
-  if (proto === "UDP" && !transparent) req += ",," + localPort;
-  else req += '"' + host + '",' + port + (proto === "UDP" ? "," + localPort : "");
-  if (transparent) return { request: req, connect: true, timeoutMs: AT_TIMEOUTS.cipOpen };
-  return { request: req, async: "+CIPOPEN: " + link + ",", asyncErrField: 0, timeoutMs: AT_TIMEOUTS.cipOpen };
-}
-
-/**
- * `AT+CIPSEND=<link>,<len>[,"<ip>",<port>]`, then `data` after the prompt; completes on OK and
- * `+CIPSEND: <link>,<req>,<cnf>` (compare the two in AtResult.async). `ip` "" for TCP.
- */
-export function cipSend(link: number, data: string, ip: string, port: number): AtCommand {
-  checkLink(link, 9);
-  checkQuoted(ip);
-  const req = "AT+CIPSEND=" + link + "," + data.length + (ip ? ',"' + ip + '",' + port : "");
-  return { request: req, payload: data, async: "+CIPSEND: " + link + ",", asyncErrField: -1, timeoutMs: AT_TIMEOUTS.cipSend };
-}
-
-/** `AT+CIPCLOSE=<link>` → OK and `+CIPCLOSE: <link>,<err>` (closed link: `+CIPCLOSE: l,4` then ERROR). */
-export function cipClose(link: number): AtCommand {
-  checkLink(link, 9);
-  return { request: "AT+CIPCLOSE=" + link, async: "+CIPCLOSE: " + link + ",", asyncErrField: 0, timeoutMs: AT_TIMEOUTS.cipClose };
-}
-
-/**
- * `AT+CIPRXGET=<mode>,<link>[,<len>]`: mode 2 (raw) and 3 (hex) deliver the bytes as payload
- * events; mode 4 answers `+CIPRXGET: 4,<link>,<n>` (in lines). `len` ≤ 0: omitted.
- */
-export function cipRxGet(mode: 2 | 3 | 4, link: number, len: number): AtCommand {
-  checkLink(link, 9);
-  const req = "AT+CIPRXGET=" + mode + "," + link + (mode !== 4 && len > 0 ? "," + len : "");
-  return { request: req, matches: mode === 4 ? ["+CIPRXGET: 4," + link + ","] : undefined, timeoutMs: AT_TIMEOUTS.short };
-}
-
-/** `AT+SERVERSTOP=<index>` → `+SERVERSTOP: <index>,<err>` and OK. */
-export function serverStop(index: number): AtCommand {
-  checkLink(index, 3);
-  return { request: "AT+SERVERSTOP=" + index, async: "+SERVERSTOP: " + index + ",", asyncErrField: 0, timeoutMs: AT_TIMEOUTS.cipClose };
-}
+const NOT_PRINTABLE = /[^ -~]/;

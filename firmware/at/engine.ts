@@ -1,611 +1,703 @@
-// AT command engine: one command in flight, a bounded queue behind it, timeouts, resynchronisation, URC routing.
+// AT command engine, the one owner of the UART: one command in flight, a bounded queue, deadlines, resynchronisation, URC routing, data mode.
 //
-// Flow. UART chunks are posted to the Scheduler and fed to the AtParser in order; the parser's
-// events are handled here one after the other (never nested): an event either answers the command
-// in flight (its information lines, prompt, final result, async completion, CONNECT) or is
-// dispatched as what it is (URC table, payload/data listener). Completion callbacks run from that
-// handling but cannot re-enter the parser: `submit` only queues, and the next command is written by
-// a task posted to the Scheduler after the current one. Timer expiries are Scheduler tasks too.
+// Flow. The UART's receive side goes straight into the parser (no scheduler hop: the parser's
+// payload path costs two statements a chunk). Parser events are handled here one after the other:
+// an event answers the command in flight (information lines, prompt, final result, async
+// completion, CONNECT) or is dispatched as what it is (URC table, payloads to the listener).
+// Completion callbacks run from that handling and cannot re-enter the parser: `submit` only
+// queues, and the next command is written by a scheduler task.
 //
-// Timeouts. A command that is not answered within its `timeoutMs` completes with kind "timeout";
-// the engine then resynchronises before the next command: it sends the probe `syncRequest`
-// (default `AT+CMEE?`, preceded by ESC when the command still waited for its `>` prompt, so a late
-// prompt cannot swallow the probe as payload) and waits for the `syncMatch` line (default `+CMEE:`) followed by OK. A late
-// OK/ERROR of the timed-out command has no such line before it and is dropped, so it can never
-// complete the next command; late information lines go to the URC table. The same happens after an
-// abort and after `+CIPERROR` (which some firmware trails with an ERROR). Every timeout (command or
-// probe) is reported to the listener with the count of consecutive ones; after
-// `stallAfterTimeouts` the engine stops, fails everything queued with kind "stalled" and reports
-// `stall`: the modem supervisor resets the module and calls `reset()`.
+// Deadlines. A command waiting for its `>` prompt gets `promptMs` for it, and as long for the OK
+// once its payload has left the wire (the module answers at once: a frozen one is noticed in
+// seconds; its own `timeout` when shorter); then its own `timeout` runs for the async result. Any other command's
+// `timeout` runs from when the request has left the wire. One timer
+// serves every deadline: it is armed once and re-armed only when it fires early or a deadline comes
+// sooner than it, so a stream of quick commands costs no timer calls. `hurry(ms)` shortens the deadline in flight (a boot banner
+// arrived: a rebooted module will never answer it).
 //
-// Memory: queue, URC table and the parser ring are fixed at construction; per-command results hold
-// at most `maxInfoLines` lines. Options are validated (RangeError on nonsense).
-import { Uart, ByteCodec } from "../core/hal";
-import { Scheduler, TimerId } from "../core/scheduler";
-import { AtCommand, AtDone, AtResult } from "./command";
-import { AtError, AtErrorKind, engineError, modemError } from "./errors";
-import { AtParser, AtParserSink, FinalKind, PayloadKind, checkIntOption } from "./parser";
-import { UrcHandler, UrcTable } from "./urc";
+// Resynchronisation. After a timeout (or `+CIPERROR`, or data mode ended unexpectedly) nothing is
+// sent until the module is provably in step again: probes are sent one at a time from a rotation
+// of four queries with distinct answers (`AT+CMEE?` → `+CMEE:`, `AT+CIPHEAD?`, `AT+CIPSRIP?`,
+// `AT+CIPMODE?`), and the engine is in step only when the answer of the LATEST probe (its line,
+// then OK) arrives. The module answers in order, so an older probe's answer settles everything
+// sent before it, and a late answer of the timed-out command (no probe line before its final) is
+// dropped: a command never completes with another command's answer. A final that arrives before
+// the request has even left the wire is a stray (a repeated answer), not this command's; so is an
+// OK before a send's prompt, and a send's async result counts only after its prompt. After
+// `stallAfter` timeouts in a row the engine stalls: everything queued fails and the listener
+// (the supervisor) resets the module, then calls `reset()`.
+//
+// Data mode. A `connect` command's CONNECT (or a URC handler) hands the line to a Borrower
+// (`borrow`): every received byte goes to it, it writes through `lineWrite`, queued commands wait
+// and the borrower is told (`wantLine`) so it can leave data mode and `giveBack` the line. No probe
+// is written into a borrowed line: a resynchronisation due meanwhile starts when it is given back.
+//
+// Memory: the queue, URC table and parser are sized at construction; nothing grows with traffic.
+import { Uart } from "../core/hal";
+import { Fifo } from "../core/fifo";
+import { Scheduler, Task, Timer } from "../core/sched";
+import { Tracer } from "../core/trace";
+import { AtCommand, AtDone, AtResult, printable } from "./command";
+import { AtError, AtErrorKind, atError } from "./errors";
+import { AtParser, FinalKind, K_RXGET, ParserSink } from "./parser";
 
-export interface AtEngineOptions {
-  /** Parser line ring in bytes (the board's atRxRingBytes, 64..65536; sizing rule in parser.ts). */
-  ringBytes: number;
-  /** Largest announced payload accepted (1..1048576); A76XX reads/pushes are ≤ 1500. */
-  maxPayloadBytes: number;
-  /** Commands that may wait behind the one in flight (1..64). */
-  queueSize: number;
-  /** URC prefixes that can be registered (1..64). */
-  urcSlots: number;
-  /** Information lines kept per command (1..64); more are counted in AtResult.truncated. */
-  maxInfoLines: number;
-  /** Probe sent to resynchronise after a timeout or abort (printable, without CR). */
-  syncRequest: string;
-  /** Line prefix that must precede the probe's OK ("" = any OK, weaker against late answers). */
-  syncMatch: string;
-  /** Deadline of one probe in ms (1..600000). */
-  syncTimeoutMs: number;
-  /** Consecutive timeouts (commands and probes) after which the engine stalls (1..100). */
-  stallAfterTimeouts: number;
+export interface EngineOptions {
+  /** Longest line kept while it arrives (parser sizing rule), bytes. */
+  maxLine: number;
+  /** Largest payload accepted (A76XX reads and pushes are ≤ 1500), bytes. */
+  maxPayload: number;
+  /** Commands that may wait behind the one in flight. */
+  queue: number;
+  /** Information lines kept per command (more are dropped). */
+  maxLines: number;
+  /** Deadline for a `>` prompt, ms. */
+  promptMs: number;
+  /** Deadline of one resynchronisation probe, ms. */
+  probeMs: number;
+  /** Timeouts in a row (commands and probes) before the engine stalls (1..4). */
+  stallAfter: number;
 }
 
-export const defaultAtEngineOptions: AtEngineOptions = {
-  ringBytes: 1024,
-  maxPayloadBytes: 4096,
-  queueSize: 8,
-  urcSlots: 16,
-  maxInfoLines: 16,
-  syncRequest: "AT+CMEE?",
-  syncMatch: "+CMEE:",
-  syncTimeoutMs: 1000,
-  stallAfterTimeouts: 3,
-};
-
-/** What the engine passes up besides command results. Every method is optional and must not throw. */
-export interface AtEngineListener {
-  payloadStart?(kind: PayloadKind, link: number, length: number, rest: number, remote: string): void;
-  payloadData?(kind: PayloadKind, link: number, data: string): void;
-  payloadEnd?(kind: PayloadKind, link: number): void;
-  /** Bytes received in transparent data mode. */
-  data?(bytes: string): void;
-  /** A command or probe timed out; `consecutive` counts timeouts since the modem last answered a command. */
-  timeout?(consecutive: number, request: string): void;
-  /** The engine gave up after `consecutive` timeouts; call `reset()` after resetting the modem. */
-  stall?(consecutive: number): void;
-  /** An over-long line was dropped by the parser. */
-  overflow?(): void;
+/** What the engine passes up besides command results. Methods must not throw (throws are caught and counted). */
+export interface EngineListener {
+  payload(kind: number, link: number, data: string, rest: number, remote: string): void;
+  /** The read in flight on `link` was malformed (its data are discarded). */
+  badRead(link: number, why: string): void;
+  /** Data-mode bytes while nobody borrows the line. */
+  data(bytes: string): void;
+  /** A command or probe timed out; `consecutive` counts timeouts since the modem last answered. */
+  timeout(consecutive: number, request: string): void;
+  /** The engine gave up; reset the module, then call `reset()`. */
+  stall(consecutive: number): void;
 }
 
-export interface AtEngineStats {
+/** Who holds the line in data mode. */
+export interface Borrower {
+  /** Bytes from the module. */
+  data(bytes: string): void;
+  /** A command waits for the line: leave data mode and give it back when possible. */
+  wantLine(): void;
+}
+
+export type UrcHandler = (line: string) => void;
+
+export interface EngineStats {
   commands: number;
   timeouts: number;
   resyncs: number;
   /** Finals dropped while resynchronising (late answers). */
-  lateFinals: number;
-  /** Finals with no command in flight (or after the command's final). */
-  strayFinals: number;
+  late: number;
+  /** Finals with no command to answer (or before its request left the wire). */
+  strays: number;
   echoes: number;
-  /** Callbacks (done, listener) that threw; the throw is caught. */
-  callbackErrors: number;
+  /** Callbacks and handlers that threw (caught). */
+  errors: number;
+  /** Unsolicited lines no prefix claimed. */
+  unknown: number;
 }
 
-/** Engine phases. */
 const IDLE = 0;
 const CMD = 1;
 const SYNC = 2;
 const STALLED = 3;
 
+/** Resynchronisation probes: request and the prefix of its answer line. */
+/** The resynchronisation probes, request then answer prefix (a string in the code until a probe is due). */
+function probes(): string[] {
+  return "AT+CMEE? +CMEE: AT+CIPHEAD? +CIPHEAD: AT+CIPSRIP? +CIPSRIP: AT+CIPMODE? +CIPMODE:".split(" ");
+}
+
 function startsWith(s: string, p: string): boolean {
   return s.substr(0, p.length) === p;
 }
 
-/** True for printable ASCII only (no CR, LF or control bytes). */
-function printable(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 || c > 126) return false;
-  }
-  return true;
-}
-
-/** Field `k` (comma-separated) of `s` from `from`. */
+/** Field `k` (comma-separated) of `s` from `from`, trimmed. */
 function field(s: string, from: number, k: number): string {
-  let start = from;
-  for (let i = 0; i < k; i++) {
-    const c = s.indexOf(",", start);
-    if (c < 0) return "";
-    start = c + 1;
-  }
-  const e = s.indexOf(",", start);
-  return e < 0 ? s.substr(start) : s.substring(start, e);
-}
-
-function finalErrorKind(kind: FinalKind): AtErrorKind {
-  return kind === "ok" ? "error" : kind;
+  const f = s.substr(from).split(",");
+  return k < f.length ? f[k].trim() : "";
 }
 
 export class AtEngine {
-  readonly options: AtEngineOptions;
   readonly parser: AtParser;
-  readonly stats: AtEngineStats = {
-    commands: 0,
-    timeouts: 0,
-    resyncs: 0,
-    lateFinals: 0,
-    strayFinals: 0,
-    echoes: 0,
-    callbackErrors: 0,
-  };
+  readonly stats: EngineStats = { commands: 0, timeouts: 0, resyncs: 0, late: 0, strays: 0, echoes: 0, errors: 0, unknown: 0 };
+  /** When the module last answered a command, ms (the supervisor's health check skips a busy line). */
+  answeredAt = 0;
+  /** The AT trace (makeTracer), or undefined: off. */
+  trace: Tracer | undefined = undefined;
+  readonly opts: EngineOptions;
   private uart: Uart;
   private sched: Scheduler;
-  private listener: AtEngineListener;
-  private urc: UrcTable;
-
-  private qCmd: Array<AtCommand | undefined>;
-  private qDone: Array<AtDone | undefined>;
-  private qHead = 0;
-  private qCount = 0;
-
+  private l: EngineListener;
+  private q: Fifo<AtCommand | AtDone | undefined>;
+  private pumpTask: Task;
   private phase = IDLE;
-  private pumpPosted = false;
-  /** Received chunks waiting for their parse task (emptied by each task). */
-  private rxChunks: string[] = [];
-  private rxPosted = false;
-  private started = false;
-  private consecutiveTimeouts = 0;
-  /** Bumped whenever a command or probe starts or ends: a stale timer task sees a different value. */
-  private gen = 0;
-  private timer: TimerId = 0;
-
   private cur: AtCommand | undefined = undefined;
-  private curDone: AtDone | undefined = undefined;
-  private curLines: string[] = [];
-  private curTruncated = false;
-  private curFinal = false;
-  private curAsync = "";
-  private curAsyncErr: AtError | null = null;
-  private curPromptSent = false;
-  private syncSeen = false;
-  /** Probes sent in the current resynchronisation whose answer has not been drained yet. */
-  private syncOutstanding = 0;
-  /** A probe was answered; waiting for the answers of the earlier ones. */
-  private syncDraining = false;
-  /** The command that timed out was still waiting for its prompt: cancel a late prompt with ESC first. */
-  private syncEsc = false;
+  private done: AtDone | undefined = undefined;
+  private lines: string[] = [];
+  private gotOk = false;
+  private asyncLine = "";
+  private asyncErr: AtError | null = null;
+  private prompted = false;
+  private deadline = 0;
+  private timer: Timer | undefined = undefined;
+  /** When the armed timer fires, ms. */
+  private timerAt = 0;
+  private consecutive = 0;
+  /** When the bytes written so far will have left the wire, ms. */
+  private wireEnd = 0;
+  /** When the request in flight will have left the wire, ms (a final before that is a stray). */
+  private reqEnd = 0;
+  private baud = 115200;
+  private up: string[] = [];
+  private uh: UrcHandler[] = [];
+  private probes = 0;
+  private probeSeen = -1;
+  private syncPrefix = "";
+  private b: Borrower | undefined = undefined;
+  private started = false;
+  /** No command is written before this time (a data-mode CONNECT is announced), ms. */
+  private holdUntil = 0;
+  /** A resynchronisation is due once the borrowed line is given back (nothing may be written into data mode). */
+  private syncDue = false;
+  /** A buffer-access read's data, delivered only once its OK confirms the framing. */
+  private held: string | undefined = undefined;
+  private heldLink = -1;
+  private heldRest = -1;
 
-  /** Throws RangeError on invalid options (programmer error). */
-  constructor(uart: Uart, codec: ByteCodec, scheduler: Scheduler, options: AtEngineOptions, listener: AtEngineListener) {
-    checkIntOption("queueSize", options.queueSize, 1, 64);
-    checkIntOption("maxInfoLines", options.maxInfoLines, 1, 64);
-    checkIntOption("syncTimeoutMs", options.syncTimeoutMs, 1, 600000);
-    checkIntOption("stallAfterTimeouts", options.stallAfterTimeouts, 1, 100);
-    if (!options.syncRequest || !printable(options.syncRequest)) throw new RangeError("AT option syncRequest must be printable text");
-    this.options = options;
+  constructor(uart: Uart, sched: Scheduler, opts: EngineOptions, listener: EngineListener) {
     this.uart = uart;
-    this.sched = scheduler;
-    this.listener = listener;
-    this.urc = new UrcTable(options.urcSlots);
-    this.qCmd = new Array(options.queueSize);
-    this.qDone = new Array(options.queueSize);
+    this.sched = sched;
+    this.opts = opts;
+    this.l = listener;
+    this.q = new Fifo(opts.queue * 2);
     const self = this;
-    const sink: AtParserSink = {
-      line: (t) => self.onLine(t),
-      final: (k, info) => self.onFinal(k, info),
-      echo: () => {
+    this.pumpTask = sched.task(function () {
+      self.pump();
+    });
+    const sink: ParserSink = {
+      line: function (t: string): void {
+        self.onLine(t);
+      },
+      final: function (k: FinalKind, info: string): void {
+        self.onFinal(k, info);
+      },
+      echo: function (t: string): void {
         self.stats.echoes++;
+        if (self.trace) self.trace("<", t, false);
       },
-      prompt: () => self.onPrompt(),
-      connect: (t) => self.onConnect(t),
-      closed: () => {
-        self.urc.dispatch("CLOSED");
+      prompt: function (): void {
+        self.onPrompt();
       },
-      payloadStart: (k, l, n, r, rem) => {
-        const f = self.listener.payloadStart;
-        if (f) self.guard(() => f.call(self.listener, k, l, n, r, rem));
+      connect: function (t: string): void {
+        self.onConnect(t);
       },
-      payloadData: (k, l, d) => {
-        const f = self.listener.payloadData;
-        if (f) self.guard(() => f.call(self.listener, k, l, d));
+      payload: function (k: number, link: number, d: string, rest: number, rem: string): void {
+        if (self.trace) self.trace("<", d, true);
+        if (k === K_RXGET && self.phase === CMD) {
+          self.held = d;
+          self.heldLink = link;
+          self.heldRest = rest;
+        }
+        else self.deliver(k, link, d, rest, rem);
       },
-      payloadEnd: (k, l) => {
-        const f = self.listener.payloadEnd;
-        if (f) self.guard(() => f.call(self.listener, k, l));
+      badRead: function (why: string): void {
+        self.onBadRead(why);
       },
-      data: (b) => {
-        const f = self.listener.data;
-        if (f) self.guard(() => f.call(self.listener, b));
+      data: function (d: string): void {
+        const b = self.b;
+        if (self.trace) self.trace("<", d, true);
+        try {
+          if (b) b.data(d);
+          else self.l.data(d);
+        } catch (e) {
+          self.stats.errors++;
+        }
       },
-      overflow: () => {
-        const f = self.listener.overflow;
-        if (f) self.guard(() => f.call(self.listener));
+      overflow: function (): void {
+        if (self.trace) self.trace("*", "over-long line dropped", false);
       },
     };
-    this.parser = new AtParser({ ringBytes: options.ringBytes, maxPayloadBytes: options.maxPayloadBytes }, codec, sink);
+    this.parser = new AtParser(opts.maxLine, opts.maxPayload, sink);
   }
 
-  /** Take the UART's receive side: every chunk is posted to the Scheduler and parsed in order. Idempotent. */
+  /** Take the UART's receive side (the parser's feed is the handler). Idempotent. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    const self = this;
-    // Chunks that arrive before their task runs wait here in order; one task takes them all, so a
-    // burst never fills the scheduler's ready queue (a throw inside the serial handler would lose it).
-    this.uart.onData((chunk) => {
-      self.rxChunks.push(chunk);
-      if (self.rxPosted) return;
-      self.sched.post(() => self.receivePending());
-      self.rxPosted = true;
-    });
+    this.uart.onData(this.parser.feed);
   }
 
-  private receivePending(): void {
-    this.rxPosted = false;
-    const chunks = this.rxChunks;
-    this.rxChunks = [];
-    for (let i = 0; i < chunks.length; i++) this.receive(chunks[i]);
-  }
-
-  /** Parse one received chunk now (what the UART handler's task does; benches and tests may call it). */
-  receive(chunk: string): void {
-    this.parser.feed(chunk);
+  /** The UART runs at `baud` now (wire times depend on it). */
+  setBaud(baud: number): void {
+    this.baud = baud;
   }
 
   /**
-   * Queue a command; `done` gets its result exactly once. Returns false (and never calls `done`)
-   * when the queue is full or the engine is stalled. Throws RangeError for a malformed command
-   * (control bytes in a non-raw request, timeoutMs not an integer ≥ 1): a programmer error.
+   * Queue a command; `done` gets its result exactly once. False (and `done` never called) when the
+   * queue is full or the engine is stalled. Throws RangeError for a non-printable request (a
+   * programmer error: callers validate what users hand in).
    */
-  submit(cmd: AtCommand, done: AtDone | undefined): boolean {
-    if (!cmd.raw && !printable(cmd.request)) throw new RangeError("AT request must be printable ASCII (no CR/LF/control bytes)");
-    checkIntOption("timeoutMs", cmd.timeoutMs, 1, 10000000);
-    if (this.phase === STALLED || this.qCount === this.qCmd.length) return false;
-    let tail = this.qHead + this.qCount;
-    if (tail >= this.qCmd.length) tail -= this.qCmd.length;
-    this.qCmd[tail] = cmd;
-    this.qDone[tail] = done;
-    this.qCount++;
-    this.schedulePump();
+  submit(c: AtCommand, done: AtDone | undefined): boolean {
+    if (!c.raw && !printable(c.request)) throw new RangeError("AT request must be printable ASCII");
+    if (this.phase === STALLED || !this.q.push(c)) return false;
+    this.q.push(done);
+    if (this.b) this.wantLine();
+    else if (this.phase === IDLE) this.sched.post(this.pumpTask);
+    return true;
+  }
+
+  /**
+   * `submit` for a caller running in a scheduler task of its own (the socket table): when the
+   * engine is idle with nothing queued, the command is written now, without going through the
+   * queue and the engine's task (a command per read would pay both).
+   */
+  submitNow(c: AtCommand, done: AtDone | undefined): boolean {
+    if (this.phase !== IDLE || this.q.n || this.b || this.sched.clock.now() < this.holdUntil) return this.submit(c, done);
+    if (!c.raw && !printable(c.request)) throw new RangeError("AT request must be printable ASCII");
+    this.begin(c, done);
     return true;
   }
 
   /** Commands waiting behind the one in flight. */
   queued(): number {
-    return this.qCount;
+    return this.q.n / 2;
   }
 
-  /** True while a command or a resynchronisation probe is in flight. */
+  /** A command or probe is in flight. */
   busy(): boolean {
     return this.phase === CMD || this.phase === SYNC;
   }
 
-  /** True after repeated timeouts, until `reset()`. */
   stalled(): boolean {
     return this.phase === STALLED;
   }
 
-  /** Route unsolicited lines starting with `prefix` to `handler` (longest prefix wins). RangeError when full. */
+  /** Route unsolicited lines starting with `prefix` to `handler` (longest prefix wins; "" = lines nothing else claims). */
   onUrc(prefix: string, handler: UrcHandler): void {
-    this.urc.on(prefix, handler);
+    for (let i = 0; i < this.up.length; i++) {
+      if (this.up[i] === prefix) {
+        this.uh[i] = handler;
+        return;
+      }
+    }
+    this.up.push(prefix);
+    this.uh.push(handler);
   }
 
-  /** Stop routing `prefix`. */
-  offUrc(prefix: string): boolean {
-    return this.urc.off(prefix);
-  }
-
-  /** Receives every unsolicited line no registered prefix matches (default: ignored). */
-  setDefaultUrc(handler: UrcHandler | undefined): void {
-    this.urc.setDefault(handler);
-  }
-
-  /** The URC routing table (counters: unknown, handlerErrors). */
-  urcTable(): UrcTable {
-    return this.urc;
-  }
-
-  /**
-   * Transparent data mode on/off. On: every received byte goes to listener.data and queued commands
-   * wait (except `raw` ones such as "+++"). A `connect` command switches it on by itself; a URC
-   * handler for an unsolicited CONNECT may call this synchronously and the rest of the chunk is data.
-   */
-  setDataMode(on: boolean): void {
-    this.parser.setDataMode(on);
-    if (!on) this.schedulePump();
-  }
-
-  isDataMode(): boolean {
-    return this.parser.isDataMode();
+  /** Shorten the deadline of what is in flight to at most `ms` from now. */
+  hurry(ms: number): void {
+    if (this.phase !== CMD && this.phase !== SYNC) return;
+    const d = this.sched.now() + ms;
+    if (d >= this.deadline) return;
+    this.deadline = d;
+    this.sched.cancel(this.timer);
+    this.timer = undefined;
+    this.arm();
   }
 
   /**
-   * Forget everything: the command in flight and every queued one complete with kind "reset", the
-   * parser drops partial state and leaves data mode, the timeout count restarts. Use after the
-   * modem was reset or power-cycled.
+   * Forget everything: the command in flight and the queued ones complete with kind "reset", the
+   * parser drops partial state, data mode ends, the timeout count restarts. After a module reset.
    */
   reset(): void {
-    this.sched.clearTimer(this.timer);
-    this.timer = 0;
-    this.gen++;
+    this.sched.cancel(this.timer);
+    this.timer = undefined;
     this.parser.reset();
-    this.consecutiveTimeouts = 0;
-    this.syncOutstanding = 0;
-    this.syncDraining = false;
-    const cur = this.cur;
-    const curDone = this.curDone;
+    this.consecutive = 0;
+    this.b = undefined;
+    this.holdUntil = 0;
+    this.syncDue = false;
+    const d = this.done;
+    const had = this.phase === CMD;
     this.cur = undefined;
-    this.curDone = undefined;
+    this.done = undefined;
     this.phase = IDLE;
-    if (cur && curDone) this.callDone(curDone, this.result(engineError("reset", "engine reset")));
-    this.failQueued("reset", "engine reset");
+    if (had && d) this.call(d, this.result(err("reset", "engine reset"), ""));
+    this.failQueue("reset", "engine reset");
   }
 
-  // ---- command lifecycle -------------------------------------------------------------------
+  // ---- data mode ----------------------------------------------------------------------------
 
-  private schedulePump(): void {
-    if (this.pumpPosted || this.phase !== IDLE || this.qCount === 0) return;
-    this.pumpPosted = true;
+  /** Write no command for up to `ms` (the module announced data mode: its CONNECT comes next); borrow() ends it. */
+  hold(ms: number): void {
+    this.holdUntil = this.sched.now() + ms;
     const self = this;
-    this.sched.post(() => self.pump());
+    this.sched.after(ms, function () {
+      self.sched.post(self.pumpTask);
+    });
   }
 
-  /** Take the oldest queued command off the queue; returns its completion callback. */
-  private dequeue(): AtDone | undefined {
-    const done = this.qDone[this.qHead];
-    this.qCmd[this.qHead] = undefined;
-    this.qDone[this.qHead] = undefined;
-    this.qHead++;
-    if (this.qHead === this.qCmd.length) this.qHead = 0;
-    this.qCount--;
-    return done;
+  /** Hand the line to `b` (data mode): received bytes go to it; commands wait. */
+  borrow(b: Borrower): void {
+    this.b = b;
+    this.holdUntil = 0;
+    this.parser.dm = true;
+    if (this.trace) this.trace("*", "data mode on", false);
+    if (this.q.n) this.wantLine();
+  }
+
+  /** True while the line is borrowed. */
+  borrowed(): boolean {
+    return this.b !== undefined;
+  }
+
+  /** Write raw bytes while the line is borrowed (payload in data mode, `+++`). */
+  lineWrite(bytes: string): void {
+    this.write(bytes, true);
+  }
+
+  /**
+   * Data mode is over: commands may run again. `unexpected`: the module left data mode on its own
+   * (the peer closed, it rebooted): what the host wrote last may sit on its command line, so the
+   * engine resynchronises (flushing that line) before the next command.
+   */
+  giveBack(unexpected: boolean): void {
+    this.b = undefined;
+    this.parser.dm = false;
+    if (this.trace) this.trace("*", "data mode off", false);
+    if (this.phase === STALLED) return;
+    if ((unexpected || this.syncDue) && this.phase === IDLE) this.startSync(unexpected ? "\r" : "");
+    else if (this.phase === IDLE) this.sched.post(this.pumpTask);
+  }
+
+  /** When the bytes written so far will have left the wire, ms on the scheduler's clock. */
+  wireIdleAt(): number {
+    return this.wireEnd;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private deliver(k: number, link: number, d: string, rest: number, rem: string): void {
+    try {
+      this.l.payload(k, link, d, rest, rem);
+    } catch (e) {
+      this.stats.errors++;
+    }
+  }
+
+  private wantLine(): void {
+    const b = this.b;
+    if (!b) return;
+    try {
+      b.wantLine();
+    } catch (e) {
+      this.stats.errors++;
+    }
+  }
+
+  private write(s: string, bytes: boolean): void {
+    const now = this.sched.clock.now();
+    this.uart.write(s);
+    this.wireEnd = (this.wireEnd > now ? this.wireEnd : now) + (s.length * 10000) / this.baud;
+    if (this.trace) this.trace(">", s, bytes);
+  }
+
+  private call(d: AtDone, r: AtResult): void {
+    try {
+      d(r);
+    } catch (e) {
+      this.stats.errors++;
+    }
+  }
+
+  private result(e: AtError | null, connect: string): AtResult {
+    return { error: e, lines: this.lines, async: this.asyncLine, connect: connect };
+  }
+
+  /** Fail the commands queued now; those their callbacks submit stay queued (else a caller that retries at once never ends). */
+  private failQueue(kind: AtErrorKind, text: string): void {
+    for (let n = this.q.n / 2; n > 0; n--) {
+      this.q.shift();
+      const d = this.q.shift() as AtDone | undefined;
+      if (d) this.call(d, { error: err(kind, text), lines: [], async: "", connect: "" });
+    }
+  }
+
+  /** Make the timer fire by the deadline: kept when it fires no later (it re-arms if early), else set again. */
+  private arm(): void {
+    if (this.timer) {
+      if (this.timerAt <= this.deadline) return;
+      this.sched.cancel(this.timer);
+    }
+    const self = this;
+    this.timerAt = this.deadline;
+    this.timer = this.sched.after(this.deadline - this.sched.now(), function () {
+      self.timer = undefined;
+      self.onTimer();
+    });
   }
 
   private pump(): void {
-    this.pumpPosted = false;
-    if (this.phase !== IDLE || this.qCount === 0) return;
-    const cmd = this.qCmd[this.qHead] as AtCommand;
-    if (this.parser.isDataMode() && !cmd.raw) return;
-    const done = this.dequeue();
-    this.stats.commands++;
-    this.cur = cmd;
-    this.curDone = done;
-    this.curLines = [];
-    this.curTruncated = false;
-    this.curFinal = false;
-    this.curAsync = "";
-    this.curAsyncErr = null;
-    this.curPromptSent = false;
+    if (this.phase !== IDLE || !this.q.n || this.sched.now() < this.holdUntil) return;
+    if (this.b) {
+      this.wantLine();
+      return;
+    }
+    const c = this.q.shift() as AtCommand;
+    this.begin(c, this.q.shift() as AtDone | undefined);
+  }
+
+  /** Write command `c` (the engine is idle) and arm its deadline. */
+  private begin(c: AtCommand, done: AtDone | undefined): void {
+    this.done = done;
+    this.cur = c;
+    this.lines = [];
+    this.gotOk = false;
+    this.asyncLine = "";
+    this.asyncErr = null;
+    this.prompted = false;
     this.phase = CMD;
-    this.parser.armPrompt(cmd.payload !== undefined);
-    this.arm(cmd.timeoutMs);
-    this.uart.write(cmd.raw ? cmd.request : cmd.request + "\r");
+    this.stats.commands++;
+    this.parser.prompt = c.payload !== undefined;
+    if (c.readLink !== undefined) this.parser.expectRead(c.readLink, c.readMax as number);
+    this.write(c.raw ? c.request : c.request + "\r", false);
+    this.reqEnd = this.wireEnd;
+    this.deadline = this.wireEnd + (c.payload !== undefined ? this.opts.promptMs : c.timeout);
+    this.arm();
   }
 
-  private arm(ms: number): void {
-    this.sched.clearTimer(this.timer);
-    const g = ++this.gen;
-    const self = this;
-    this.timer = this.sched.setTimer(ms, () => self.onTimer(g));
-  }
-
-  private result(error: AtError | null): AtResult {
-    return {
-      error: error,
-      lines: this.curLines,
-      truncated: this.curTruncated,
-      async: this.curAsync,
-      connect: "",
-    };
-  }
-
-  private callDone(done: AtDone, res: AtResult): void {
-    try {
-      done(res);
-    } catch (e) {
-      this.stats.callbackErrors++;
-    }
-  }
-
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.stats.callbackErrors++;
-    }
-  }
-
-  /**
-   * End the command in flight. `answered`: the modem produced the outcome (resets the timeout
-   * count). `next`: IDLE (send the next command), SYNC (probe first) or STALLED. The state is
-   * settled before `done` runs.
-   */
-  private finish(error: AtError | null, connectText: string, answered: boolean, next: number): void {
-    const done = this.curDone;
-    const res = this.result(error);
-    res.connect = connectText;
-    this.sched.clearTimer(this.timer);
-    this.timer = 0;
-    this.gen++;
+  /** End the command in flight; `next`: IDLE, SYNC (resynchronise first) or STALLED. */
+  private finish(e: AtError | null, connect: string, answered: boolean, next: number, syncPrefix: string): void {
+    const d = this.done;
+    const res = this.result(e, connect);
     this.cur = undefined;
-    this.curDone = undefined;
-    this.curLines = [];
-    this.parser.armPrompt(false);
-    if (answered) this.consecutiveTimeouts = 0;
+    this.done = undefined;
+    this.lines = [];
+    this.parser.prompt = false;
+    this.parser.expectRead(-1, 0);
+    if (answered) {
+      this.consecutive = 0;
+      this.answeredAt = this.sched.now();
+    }
     this.phase = IDLE;
-    if (next === SYNC) this.startSync();
+    this.held = undefined;
+    if (next === SYNC) this.startSync(syncPrefix);
     else if (next === STALLED) this.phase = STALLED;
-    else this.schedulePump();
-    if (done) this.callDone(done, res);
+    else if (this.q.n) this.sched.post(this.pumpTask);
+    if (d) this.call(d, res);
     if (next === STALLED && this.phase === STALLED) this.stall();
   }
 
-  private startSync(): void {
+  private startSync(prefix: string): void {
+    if (this.b) {
+      // The line is borrowed (data mode began while a command was in flight): a probe would go
+      // to the peer. Resynchronise when the line is given back.
+      this.phase = IDLE;
+      this.syncDue = true;
+      return;
+    }
+    this.syncDue = false;
     this.stats.resyncs++;
-    if (this.phase !== SYNC) this.syncOutstanding = 0;
-    // A probe that timed out may still be answered: count every probe of this resynchronisation so
-    // that each answer is drained here and none can complete the next command.
-    this.syncOutstanding++;
     this.phase = SYNC;
-    this.syncSeen = false;
-    this.parser.armPrompt(false);
-    this.arm(this.options.syncTimeoutMs);
-    const esc = this.syncEsc;
-    this.syncEsc = false;
-    this.uart.write((esc ? "\x1b" : "") + this.options.syncRequest + "\r");
+    this.probes = 0;
+    this.probeSeen = -1;
+    this.syncPrefix = prefix;
+    this.sendProbe();
   }
 
-  /** Enter STALLED: fail the queue and tell the listener. */
+  private sendProbe(): void {
+    const k = this.probes % 4;
+    this.probes++;
+    this.probeSeen = -1;
+    this.parser.prompt = false;
+    this.write(this.syncPrefix + probes()[k * 2] + "\r", false);
+    this.syncPrefix = "";
+    this.deadline = this.wireEnd + this.opts.probeMs;
+    this.sched.cancel(this.timer);
+    this.timer = undefined;
+    this.arm();
+  }
+
   private stall(): void {
-    this.sched.clearTimer(this.timer);
-    this.timer = 0;
-    this.gen++;
+    this.sched.cancel(this.timer);
+    this.timer = undefined;
     this.phase = STALLED;
-    this.failQueued("stalled", "modem not answering");
-    const f = this.listener.stall;
-    const n = this.consecutiveTimeouts;
-    const l = this.listener;
-    if (f) this.guard(() => f.call(l, n));
-  }
-
-  private failQueued(kind: AtErrorKind, text: string): void {
-    while (this.qCount > 0) {
-      const done = this.dequeue();
-      if (done) this.callDone(done, { error: engineError(kind, text), lines: [], truncated: false, async: "", connect: "" });
+    this.failQueue("stalled", "modem not answering");
+    try {
+      this.l.stall(this.consecutive);
+    } catch (e) {
+      this.stats.errors++;
     }
   }
 
-  private onTimer(g: number): void {
-    if (g !== this.gen) return; // the command or probe it guarded already ended
-    this.timer = 0;
-    if (this.phase === SYNC && this.syncDraining) {
-      // The modem answered a probe; the answers of the earlier ones never came. Go on.
-      this.syncDraining = false;
-      this.syncOutstanding = 0;
-      this.phase = IDLE;
-      this.schedulePump();
+  private onTimer(): void {
+    if (this.phase !== CMD && this.phase !== SYNC) return;
+    if (this.sched.now() < this.deadline) {
+      this.arm();
       return;
     }
     this.stats.timeouts++;
-    this.consecutiveTimeouts++;
-    const n = this.consecutiveTimeouts;
-    const request = this.phase === CMD && this.cur ? this.cur.request : this.options.syncRequest;
-    const f = this.listener.timeout;
-    const l = this.listener;
-    if (f) this.guard(() => f.call(l, n, request));
-    const stall = n >= this.options.stallAfterTimeouts;
-    if (this.phase === CMD) {
-      const c = this.cur;
-      this.syncEsc = !!c && c.payload !== undefined && !this.curPromptSent;
-      this.finish(engineError("timeout", "no answer to " + request), "", false, stall ? STALLED : SYNC);
+    const n = ++this.consecutive;
+    const c = this.cur;
+    const request = this.phase === CMD && c ? c.request : probes()[((this.probes - 1) % 4) * 2];
+    try {
+      this.l.timeout(n, request);
+    } catch (e) {
+      this.stats.errors++;
+    }
+    if (this.trace) this.trace("*", "timeout: " + request, false);
+    const stall = n >= this.opts.stallAfter;
+    if (this.phase === CMD && c) {
+      this.parser.abortPayload();
+      this.held = undefined;
+      // A send still waiting for its prompt may get it late: ESC cancels it before the probe.
+      const waiting = c.payload !== undefined && !this.prompted;
+      this.finish(err("timeout", (waiting ? "no prompt for " : "no answer to ") + c.request), "", false, stall ? STALLED : SYNC, waiting ? "\x1b" : "");
+    } else if (this.b) {
+      this.phase = IDLE;
+      this.syncDue = true;
     } else if (stall) {
       this.stall();
     } else {
-      this.startSync();
+      this.sendProbe();
     }
   }
 
-  // ---- parser events -----------------------------------------------------------------------
-
-  private matchInfo(text: string, matches: string[]): boolean {
-    for (let i = 0; i < matches.length; i++) {
-      const p = matches[i];
-      if (p === "" ? this.urc.find(text) < 0 : startsWith(text, p)) return true;
+  private dispatch(text: string): void {
+    let best = -1;
+    let bestLen = -1;
+    for (let i = 0; i < this.up.length; i++) {
+      const p = this.up[i];
+      if (p.length > bestLen && startsWith(text, p)) {
+        best = i;
+        bestLen = p.length;
+      }
     }
+    if (best < 0 || bestLen === 0) this.stats.unknown++;
+    if (best < 0) return;
+    try {
+      this.uh[best](text);
+    } catch (e) {
+      this.stats.errors++;
+    }
+  }
+
+  /** True when a registered URC prefix (not the catch-all "") starts `text`. */
+  private isUrc(text: string): boolean {
+    for (let i = 0; i < this.up.length; i++) if (this.up[i] && startsWith(text, this.up[i])) return true;
     return false;
   }
 
   private onLine(text: string): void {
+    if (this.trace) this.trace("<", text, false);
     const c = this.cur;
     if (this.phase === CMD && c) {
-      if (c.async && this.curAsync === "" && startsWith(text, c.async)) {
-        this.curAsync = text;
-        const k = c.asyncErrField;
-        if (k !== undefined && k >= 0) {
-          const f = field(text, c.async.length, k).trim();
-          if (f !== "0") this.curAsyncErr = modemError("async", f);
+      if (c.async && !this.asyncLine && (c.payload === undefined || this.prompted) && startsWith(text, c.async)) {
+        this.asyncLine = text;
+        if (c.errField !== undefined) {
+          const f = field(text, c.async.length, c.errField);
+          if (f !== "0") this.asyncErr = atError("async", f);
         }
-        if (this.curFinal) this.finish(this.curAsyncErr, "", true, IDLE);
+        if (this.gotOk) this.finish(this.asyncErr, "", true, IDLE, "");
         return;
       }
-      if (c.abort) {
-        for (let i = 0; i < c.abort.length; i++) {
-          if (startsWith(text, c.abort[i])) {
-            this.finish({ kind: "aborted", code: -1, text: text }, "", true, SYNC);
-            return;
-          }
-        }
-      }
-      if (!this.curFinal && c.matches && this.matchInfo(text, c.matches)) {
-        if (this.curLines.length < this.options.maxInfoLines) this.curLines.push(text);
-        else this.curTruncated = true;
+      if (!this.gotOk && c.match !== undefined && (c.match === "" ? !this.isUrc(text) : startsWith(text, c.match))) {
+        if (this.lines.length < this.opts.maxLines) this.lines.push(text);
         return;
       }
-    } else if (this.phase === SYNC && this.options.syncMatch !== "" && startsWith(text, this.options.syncMatch)) {
-      this.syncSeen = true;
-      return;
+    } else if (this.phase === SYNC) {
+      const pr = probes();
+      for (let k = 0; k < 4; k++) {
+        if (startsWith(text, pr[k * 2 + 1])) {
+          this.probeSeen = k;
+          return;
+        }
+      }
     }
-    this.urc.dispatch(text);
+    this.dispatch(text);
   }
 
+  // Kept short (it runs for every OK): the command's answer and resynchronisation are apart.
   private onFinal(kind: FinalKind, info: string): void {
-    const c = this.cur;
-    if (this.phase === CMD && c && !this.curFinal) {
-      if (kind === "ok") {
-        if (c.payload !== undefined && !this.curPromptSent) {
-          this.finish(engineError("noPrompt", "OK without a prompt"), "", true, IDLE);
-          return;
-        }
-        this.curFinal = true;
-        if (c.connect) return; // keep waiting for CONNECT
-        if (!c.async || this.curAsync !== "") this.finish(this.curAsyncErr, "", true, IDLE);
-        return;
-      }
-      let err: AtError;
-      if (kind === "error" && this.curAsyncErr) err = this.curAsyncErr;
-      else {
-        err = modemError(finalErrorKind(kind), info);
-        if (!err.text) err.text = kind === "noCarrier" ? "NO CARRIER" : "ERROR";
-      }
-      this.finish(err, "", true, kind === "cip" ? SYNC : IDLE);
+    if (this.trace) this.trace("<", kind === "ok" ? "OK" : kind + " " + info, false);
+    if (this.phase === CMD && this.cur && !this.gotOk) this.cmdFinal(this.cur, kind, info);
+    else this.otherFinal(kind);
+  }
+
+  /** A final while command `c` waits for one. */
+  private cmdFinal(c: AtCommand, kind: FinalKind, info: string): void {
+    // A send is answered with its prompt or an error, never OK: an OK before the prompt is a
+    // repeated answer of something earlier (a lost prompt still fails at the prompt deadline).
+    const early = c.payload !== undefined && !this.prompted;
+    if (this.sched.clock.now() < this.reqEnd || (kind === "ok" && (early || (c.need && this.lines.length === 0)))) {
+      this.stats.strays++;
       return;
     }
+    if (kind !== "ok") return this.cmdError(kind, info, early);
+    this.gotOk = true;
+    const h = this.held;
+    if (h !== undefined) {
+      this.held = undefined;
+      this.deliver(K_RXGET, this.heldLink, h, this.heldRest, "");
+    }
+    if (c.connect) return;
+    if (!c.async || this.asyncLine) return this.finish(this.asyncErr, "", true, IDLE, "");
+    if (c.payload !== undefined) this.deadline = this.sched.clock.now() + c.timeout; // the send's result may take long
+  }
+
+  private cmdError(kind: Exclude<FinalKind, "ok">, info: string, early: boolean): void {
+    const e = kind === "error" && this.asyncErr ? this.asyncErr : atError(kind, info);
+    if (early && kind !== "cip") e.kind = "noPrompt";
+    // An error before the prompt may not be this send's (a repeat): its prompt may still come and
+    // would take the next command as payload, so ESC cancels it before the probe.
+    this.finish(e, "", true, early || kind === "cip" ? SYNC : IDLE, early ? "\x1b" : "");
+  }
+
+  /** A final with no command waiting for one: a probe's, a late or a stray one. */
+  private otherFinal(kind: FinalKind): void {
     if (this.phase === SYNC) {
-      if (kind === "ok" && (this.options.syncMatch === "" || this.syncSeen)) {
-        this.sched.clearTimer(this.timer);
-        this.timer = 0;
-        this.gen++;
-        this.syncSeen = false;
-        this.syncOutstanding--;
-        if (this.syncOutstanding > 0) {
-          // Earlier probes' answers are still on their way: wait for them (or one probe deadline).
-          this.syncDraining = true;
-          this.arm(this.options.syncTimeoutMs);
-          return;
-        }
-        this.syncDraining = false;
+      const latest = (this.probes - 1) % 4;
+      if (kind === "ok" && this.probeSeen === latest) {
+        this.consecutive = 0;
+        this.sched.cancel(this.timer);
+        this.timer = undefined;
         this.phase = IDLE;
-        this.schedulePump();
+        if (this.q.n) this.sched.post(this.pumpTask);
       } else {
-        this.stats.lateFinals++;
+        this.stats.late++;
       }
+      this.probeSeen = -1;
       return;
     }
-    this.stats.strayFinals++;
+    this.stats.strays++;
   }
 
   private onPrompt(): void {
     const c = this.cur;
-    if (this.phase === CMD && c && c.payload !== undefined && !this.curPromptSent) {
-      this.curPromptSent = true;
-      this.uart.write(c.payload);
-    }
+    if (this.phase !== CMD || !c || c.payload === undefined || this.prompted) return;
+    this.prompted = true;
+    this.write(c.payload, true);
+    this.deadline = this.wireEnd + (c.timeout < this.opts.promptMs ? c.timeout : this.opts.promptMs);
+    this.arm();
   }
 
   private onConnect(text: string): void {
+    if (this.trace) this.trace("<", "CONNECT " + text, false);
     const c = this.cur;
     if (this.phase === CMD && c && c.connect) {
-      this.parser.setDataMode(true);
-      this.finish(null, text, true, IDLE);
+      this.parser.dm = true;
+      this.finish(null, text, true, IDLE, "");
       return;
     }
-    this.urc.dispatch(text ? "CONNECT " + text : "CONNECT");
+    this.dispatch(text ? "CONNECT " + text : "CONNECT");
   }
+
+  private onBadRead(why: string): void {
+    const c = this.cur;
+    if (this.trace) this.trace("*", "bad read: " + why, false);
+    const link = c && c.readLink !== undefined ? c.readLink : -1;
+    try {
+      this.l.badRead(link, why);
+    } catch (e) {
+      this.stats.errors++;
+    }
+    if (this.phase === CMD && c) {
+      this.parser.abortPayload();
+      this.finish(err("badRead", why), "", true, SYNC, "");
+    }
+  }
+}
+
+function err(kind: AtErrorKind, text: string): AtError {
+  return { kind: kind, code: -1, text: text };
 }

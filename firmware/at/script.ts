@@ -1,148 +1,179 @@
-// Script runner: a multi-step exchange (bring-up, open-and-configure…) as data, run step by step on the engine.
+// Script runner: command sequences as data (bring-up, attach, recovery…), run one step at a time on the engine.
 //
-// In the manner of Zephyr's modem_chat scripts: a script is a list of steps, each an AtCommand
-// (request, matches, timeoutMs, …) plus retry and optional flags, and a script-wide abort table.
-// The runner submits one step at a time (one queue slot), retries a failed step after a Scheduler
-// timer, and reports each step's result and the script's outcome as values.
+// In the manner of Zephyr's modem_chat scripts: a script is a list of steps. A step is a command
+// (or a function building one from the context, e.g. with the APN), an optional condition (`when`:
+// skip the step when false), a verdict function (`check`: the answer is good, try this step
+// again, restart the script, or fail) and its retry policy (`retries` attempts `wait` ms apart,
+// or until `until` ms after the step began). A failure after the retries fails the script at
+// that step unless the step is `optional`. The runner reports "done" or "failed at step N with
+// this error" as a value; it never throws and keeps no state outside the run in progress.
+import { Scheduler, Timer } from "../core/sched";
 import { AtCommand, AtResult } from "./command";
-import { AtError, engineError } from "./errors";
+import { AtError } from "./errors";
 import { AtEngine } from "./engine";
-import { Scheduler, TimerId } from "../core/scheduler";
 
-/** One step: a command plus what to do when it fails. */
-export interface AtScriptStep extends AtCommand {
-  /** Extra attempts after a failure (default 0). */
+/** Verdicts of a step's `check`. */
+export const NEXT = 0;
+export const RETRY = 1;
+export const RESTART = 2;
+export const FAIL = 3;
+
+export interface Step<C> {
+  /** The command, or a function of the context that builds it. */
+  cmd: AtCommand | ((ctx: C) => AtCommand);
+  /** Run the step only when this is true (default: always). */
+  when?: (ctx: C) => boolean;
+  /** The verdict on an answer (default: NEXT on success, RETRY on error). May store what it read in ctx. */
+  check?: (r: AtResult, ctx: C) => number;
+  /** Attempts after the first on RETRY (default 0), `wait` ms apart (default 0). */
   retries?: number;
-  /** Wait between attempts in ms (default 0). */
-  retryDelayMs?: number;
-  /** A failure (after retries) does not stop the script. */
+  wait?: number;
+  /** Retry until this many ms after the step's first attempt instead of counting (a function: read when the step starts). */
+  until?: number | ((ctx: C) => number);
+  /** A failure does not fail the script. */
   optional?: boolean;
 }
 
-export interface AtScript {
-  /** For logs. */
+export interface Script<C> {
   name: string;
-  steps: AtScriptStep[];
-  /** Abort prefixes applied to every step that has none of its own. */
-  abort?: string[];
+  steps: Array<Step<C>>;
+  /** Pause before a RESTART, ms. */
+  restartWait?: number | ((ctx: C) => number);
 }
 
-/** After each attempt: step index, attempt number (0 = first) and its result. */
-export type AtStepHook = (index: number, attempt: number, result: AtResult) => void;
+/** Outcome: error null and step -1 when done; else the failing step and its error (the last answer's, or the check's). */
+export type ScriptDone = (error: AtError | null, step: number) => void;
 
-/** The outcome: null and -1 on success, else the failing step's error and index. */
-export type AtScriptDone = (error: AtError | null, failedStep: number) => void;
-
-export class AtScriptRunner {
+export class ScriptRunner<C> {
   private engine: AtEngine;
   private sched: Scheduler;
-  private script: AtScript | undefined = undefined;
-  private onStep: AtStepHook | undefined = undefined;
-  private done: AtScriptDone | undefined = undefined;
+  private ctx: C;
+  private script: Script<C> | undefined = undefined;
+  private done: ScriptDone | undefined = undefined;
   private index = 0;
   private attempt = 0;
+  private stepEnd = 0;
   private gen = 0;
-  private timer: TimerId = 0;
+  private timer: Timer | undefined = undefined;
+  /** The error a check reported with FAIL (its text), for the done callback. */
+  failText = "";
 
-  constructor(engine: AtEngine, scheduler: Scheduler) {
+  constructor(engine: AtEngine, sched: Scheduler, ctx: C) {
     this.engine = engine;
-    this.sched = scheduler;
+    this.sched = sched;
+    this.ctx = ctx;
   }
 
-  /** True while a script runs. */
   running(): boolean {
     return this.script !== undefined;
   }
 
-  /**
-   * Start `script`; `done` is called exactly once unless the script is cancelled. Returns false
-   * (and calls nothing) when a script is already running.
-   */
-  run(script: AtScript, onStep: AtStepHook | undefined, done: AtScriptDone): boolean {
-    if (this.script) return false;
+  /** The step in progress (for progress reports). */
+  step(): number {
+    return this.index;
+  }
+
+  /** Start `script` (cancelling one in progress without calling its done). */
+  run(script: Script<C>, done: ScriptDone): void {
+    this.cancel();
     this.script = script;
-    this.onStep = onStep;
     this.done = done;
     this.index = 0;
-    this.attempt = 0;
-    this.gen++;
-    this.next();
-    return true;
+    this.begin();
   }
 
-  /** Stop without calling `done`; a step already submitted still completes in the engine. */
+  /** Stop without calling done; a command already in the engine still completes there (its answer is ignored). */
   cancel(): void {
     this.gen++;
-    this.sched.clearTimer(this.timer);
-    this.timer = 0;
+    this.sched.cancel(this.timer);
+    this.timer = undefined;
     this.script = undefined;
     this.done = undefined;
-    this.onStep = undefined;
   }
 
-  private end(error: AtError | null, failedStep: number): void {
-    const done = this.done;
+  private end(error: AtError | null, step: number): void {
+    const d = this.done;
     this.cancel();
-    if (done) {
-      try {
-        done(error, failedStep);
-      } catch (e) {
-        // callbacks must not throw; nothing to undo here
-      }
-    }
+    if (d) d(error, step);
   }
 
-  private next(): void {
-    const script = this.script;
-    if (!script) return;
-    if (this.index >= script.steps.length) {
+  /** Enter step `index` (skipping those whose condition is false). */
+  private begin(): void {
+    const s = this.script as Script<C>;
+    while (this.index < s.steps.length) {
+      const st = s.steps[this.index];
+      if (!st.when || st.when(this.ctx)) break;
+      this.index++;
+    }
+    if (this.index >= s.steps.length) {
       this.end(null, -1);
       return;
     }
-    const step = script.steps[this.index];
-    const cmd: AtCommand = step.abort || !script.abort ? step : Object.assign({}, step, { abort: script.abort });
-    const g = this.gen;
-    const self = this;
-    const accepted = this.engine.submit(cmd, (res) => self.stepDone(g, res));
-    if (!accepted) {
-      this.end(engineError(this.engine.stalled() ? "stalled" : "aborted", "engine refused step " + this.index), this.index);
-    }
+    const st = s.steps[this.index];
+    this.attempt = 0;
+    const u = st.until;
+    this.stepEnd = u === undefined ? -1 : this.sched.now() + (typeof u === "function" ? u(this.ctx) : u);
+    this.send();
   }
 
-  private stepDone(g: number, res: AtResult): void {
-    if (g !== this.gen || !this.script) return;
-    const step = this.script.steps[this.index];
-    const hook = this.onStep;
-    if (hook) {
-      try {
-        hook(this.index, this.attempt, res);
-      } catch (e) {
-        // ignored: hooks must not throw
-      }
-    }
-    if (g !== this.gen) return; // the hook cancelled the script
-    if (res.error === null) {
+  private send(): void {
+    const s = this.script as Script<C>;
+    const st = s.steps[this.index];
+    const c = typeof st.cmd === "function" ? st.cmd(this.ctx) : st.cmd;
+    const g = this.gen;
+    const self = this;
+    const ok = this.engine.submit(c, function (r: AtResult): void {
+      if (g === self.gen) self.answered(r);
+    });
+    if (!ok) this.end({ kind: this.engine.stalled() ? "stalled" : "reset", code: -1, text: "the AT engine refused " + c.request }, this.index);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const g = this.gen;
+    const self = this;
+    this.timer = this.sched.after(ms, function () {
+      self.timer = undefined;
+      if (g === self.gen) fn();
+    });
+  }
+
+  private answered(r: AtResult): void {
+    const s = this.script as Script<C>;
+    const st = s.steps[this.index];
+    this.failText = "";
+    let v = st.check ? st.check(r, this.ctx) : r.error ? RETRY : NEXT;
+    const e = r.error;
+    if (e && (e.kind === "stalled" || e.kind === "reset")) v = FAIL;
+    const self = this;
+    if (v === NEXT) {
       this.index++;
-      this.attempt = 0;
-      this.next();
+      this.begin();
       return;
     }
-    if (this.attempt < (step.retries || 0) && res.error.kind !== "stalled" && res.error.kind !== "reset") {
-      this.attempt++;
-      const self = this;
-      this.timer = this.sched.setTimer(step.retryDelayMs || 0, () => {
-        if (g !== self.gen) return;
-        self.timer = 0;
-        self.next();
+    if (v === RESTART) {
+      const w = s.restartWait;
+      this.index = 0;
+      this.later(typeof w === "function" ? w(this.ctx) : w || 0, function () {
+        self.begin();
       });
       return;
     }
-    if (step.optional) {
+    if (v === RETRY) {
+      const more = this.stepEnd >= 0 ? this.sched.now() + (st.wait || 0) < this.stepEnd : this.attempt < (st.retries || 0);
+      if (more) {
+        this.attempt++;
+        this.later(st.wait || 0, function () {
+          self.send();
+        });
+        return;
+      }
+    }
+    if (st.optional) {
       this.index++;
-      this.attempt = 0;
-      this.next();
+      this.begin();
       return;
     }
-    this.end(res.error, this.index);
+    const fe: AtError = e ? { kind: e.kind, code: e.code, text: this.failText ? this.failText + ": " + e.text : e.text } : { kind: "error", code: -1, text: this.failText || "unexpected answer" };
+    this.end(fe, this.index);
   }
 }

@@ -42,36 +42,48 @@ export interface BoardDef {
   powerEnable?: PinWiring;
   status?: PinWiring;
   ri?: PinWiring;
-  /** Bytes of the AT engine's receive ring (must hold the longest line plus one UART burst). */
+  /** Longest line the AT parser keeps while it arrives, bytes (sizing rule in firmware/at/parser.ts; ≥ 256). */
   atRxRingBytes: number;
-  /** Bytes of each socket's receive ring (10 links on the module). */
+  /** Bytes of each provisioned link's receive ring. */
   socketRxRingBytes: number;
+  /** Links provisioned by default (1..10): each costs a receive ring and a send queue. */
+  links: number;
+  /** Defaults for createModem's options on this board (e.g. smaller send queues on a small heap); what the application passes wins. */
+  options?: { [name: string]: unknown };
 }
 
-/** Valid UART rates for the A76XX (AT+IPR). */
-export const A76XX_BAUDS = [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000, 3200000, 3686400];
+/** Valid UART rates for the A76XX (AT+IPR), built on each call (no heap while unused). */
+export function a76xxBauds(): number[] {
+  return [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 3000000, 3200000, 3686400];
+}
 
 function checkSize(errors: string[], name: string, v: number, min: number, max: number): void {
   if (!(v >= min && v <= max) || Math.floor(v) !== v) errors.push(name + " must be an integer in " + min + ".." + max + ", got " + v);
 }
 
 /**
- * Problems with a board definition, as readable sentences; empty when it is usable. The driver calls
- * this at start-up and refuses to run on a board with problems (sizes are checked once, not per use).
+ * Problems with a board definition, as readable sentences; empty when it is usable. The driver
+ * checks the board once at creation and refuses one with problems.
  */
 export function validateBoard(board: BoardDef): string[] {
   const errors: string[] = [];
+  if (!board || typeof board !== "object" || !board.uart) return ["it is not a board definition"];
   if (!board.id) errors.push("id is empty");
   checkSize(errors, "uart.port", board.uart.port, 1, 6);
-  if (A76XX_BAUDS.indexOf(board.uart.baud) < 0) errors.push("uart.baud " + board.uart.baud + " is not a rate the A76XX supports");
+  if (a76xxBauds().indexOf(board.uart.baud) < 0) errors.push("uart.baud " + board.uart.baud + " is not a rate the A76XX supports");
   if (board.pwrkey) {
     checkSize(errors, "pwrkey.onPressMs", board.pwrkey.onPressMs, 50, 5000);
     checkSize(errors, "pwrkey.offPressMs", board.pwrkey.offPressMs, 2500, 10000);
   }
-  // The AT ring holds the longest line the parser must see whole (a +CIPOPEN? line is < 128 bytes)
-  // plus one UART burst; below 256 bytes a long URC would be dropped as over-long.
+  // The longest line the parser must see whole: a +CDNSGIP answer with a 253-byte name is ~300 B.
   checkSize(errors, "atRxRingBytes", board.atRxRingBytes, 256, 65536);
-  // A socket ring must hold at least one full CIPRXGET read header's worth of progress (≥ 64 bytes).
   checkSize(errors, "socketRxRingBytes", board.socketRxRingBytes, 64, 1048576);
+  checkSize(errors, "links", board.links, 1, 10);
   return errors;
+}
+
+/** Throws Error naming every problem of `board` (a configuration mistake, found before anything runs). */
+export function checkBoard(board: BoardDef): void {
+  const e = validateBoard(board);
+  if (e.length) throw new Error("a76xx: board " + (board && board.id ? board.id + " " : "") + "is not usable: " + e.join("; "));
 }

@@ -44,6 +44,12 @@ export interface ByteCodec {
   toBytes(s: string): Uint8Array;
   /** 8-bit string of `bytes[start, end)`. */
   fromBytes(bytes: Uint8Array, start: number, end: number): string;
+  /**
+   * True when every character of `s` is a byte (code ≤ 0xFF), natively checked. A string with
+   * wider characters cannot go out as one byte per character (Espruino keeps it as UTF-8 and its
+   * UART would send more bytes than `s.length`): the driver refuses it.
+   */
+  is8bit(s: string): boolean;
 }
 
 /**

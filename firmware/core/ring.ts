@@ -3,13 +3,15 @@
 // Storage is one Uint8Array created in the constructor; nothing grows with traffic. Data enters and
 // leaves as 8-bit strings (the UART's and the application's currency) through the HAL's ByteCodec,
 // whose conversions are native on every runtime (E.toUint8Array/E.toString on Espruino, Buffer on
-// the host). Copies use TypedArray.set/subarray and searches use TypedArray.indexOf, so no byte is
-// moved or compared by a JavaScript loop except the few bytes of a search pattern after a native
-// hit on its first byte.
+// the host). Copies use TypedArray.set/subarray: no byte is moved by a JavaScript loop.
 //
 // Why Uint8Array and not a string buffer: on Espruino a string is a chain of blocks and indexing
-// or splitting a long one walks it from the start; a flat Uint8Array gives O(1) indexing, native
-// indexOf and a memory cost fixed at start-up (capacity bytes + one JsVar header).
+// or splitting a long one walks it from the start; a flat Uint8Array gives O(1) indexing and a memory cost fixed at start-up (capacity bytes + one JsVar header).
+//
+// The receive path's usual case costs no copy: a string written into an EMPTY ring is kept as it
+// is (`str`) and `readAll` hands the same string back; it is copied into the array only when more
+// is written or part of it is read. At most one such string (≤ capacity bytes, the payload the
+// parser made anyway) is held besides the array, so memory stays bounded by the configuration.
 import { ByteCodec } from "./hal";
 
 export class ByteRing {
@@ -20,6 +22,8 @@ export class ByteRing {
   private head = 0;
   /** Number of unread bytes. */
   private count = 0;
+  /** The unread bytes as the string written into the empty ring, not yet copied ("" when none). */
+  private str = "";
 
   /** `capacity` in bytes (integer ≥ 1). Throws RangeError otherwise (a programmer error). */
   constructor(capacity: number, codec: ByteCodec) {
@@ -45,6 +49,7 @@ export class ByteRing {
   clear(): void {
     this.head = 0;
     this.count = 0;
+    this.str = "";
   }
 
   /**
@@ -52,6 +57,16 @@ export class ByteRing {
    * The caller keeps the rest: nothing is dropped silently.
    */
   write(data: string | Uint8Array): number {
+    if (this.count || typeof data !== "string") return this.copyIn(data);
+    const n = data.length;
+    if (n > this.capacity) return this.copyIn(data);
+    this.str = data;
+    this.count = n;
+    return n;
+  }
+
+  private copyIn(data: string | Uint8Array): number {
+    if (this.str) this.flat();
     const bytes = typeof data === "string" ? this.codec.toBytes(data) : data;
     let n = bytes.length;
     if (n > this.capacity - this.count) n = this.capacity - this.count;
@@ -70,6 +85,7 @@ export class ByteRing {
     if (offset < 0) offset = 0;
     if (offset >= this.count || n <= 0) return "";
     if (n > this.count - offset) n = this.count - offset;
+    if (this.str) return this.str.substr(offset, n);
     let start = this.head + offset;
     if (start >= this.capacity) start -= this.capacity;
     const first = Math.min(n, this.capacity - start);
@@ -84,10 +100,37 @@ export class ByteRing {
     return s;
   }
 
+  /** Remove and return everything stored, as an 8-bit string ("" when empty). One call for the receive path. */
+  readAll(): string {
+    const n = this.count;
+    if (!n) return "";
+    const s = this.str;
+    if (!s) return this.copyOut(n);
+    this.str = "";
+    this.count = 0;
+    return s;
+  }
+
+  private copyOut(n: number): string {
+    const h = this.head;
+    this.head = 0;
+    this.count = 0;
+    if (h + n <= this.capacity) return this.codec.fromBytes(this.buf, h, h + n);
+    return this.codec.fromBytes(this.buf, h, this.capacity) + this.codec.fromBytes(this.buf, 0, h + n - this.capacity);
+  }
+
   /** Remove up to `n` bytes without copying; returns how many were removed. */
   skip(n: number): number {
     if (n > this.count) n = this.count;
     if (n <= 0) return 0;
+    if (this.str) {
+      if (n === this.count) {
+        this.str = "";
+        this.count = 0;
+        return n;
+      }
+      this.flat();
+    }
     this.head += n;
     if (this.head >= this.capacity) this.head -= this.capacity;
     this.count -= n;
@@ -95,51 +138,11 @@ export class ByteRing {
     return n;
   }
 
-  /** The byte at `offset` after the read position (0..255), or -1 past the end. */
-  byteAt(offset: number): number {
-    if (offset < 0 || offset >= this.count) return -1;
-    let i = this.head + offset;
-    if (i >= this.capacity) i -= this.capacity;
-    return this.buf[i];
-  }
-
-  /**
-   * Offset (from the read position) of the first occurrence of `pattern` (a non-empty 8-bit string)
-   * at or after `from`, or -1. Matches spanning the wrap point are found.
-   */
-  indexOf(pattern: string, from: number): number {
-    const plen = pattern.length;
-    if (plen === 0) throw new RangeError("ByteRing.indexOf: empty pattern");
-    if (from < 0) from = 0;
-    const first = pattern.charCodeAt(0);
-    const last = this.count - plen; // last offset where a match can start
-    let off = from;
-    while (off <= last) {
-      const hit = this.findByte(first, off, last);
-      if (hit < 0) return -1;
-      let j = 1;
-      while (j < plen && this.byteAt(hit + j) === pattern.charCodeAt(j)) j++;
-      if (j === plen) return hit;
-      off = hit + 1;
-    }
-    return -1;
-  }
-
-  /** Offset of the first `value` in offsets [from, to] (inclusive), natively searched; -1 if none. */
-  private findByte(value: number, from: number, to: number): number {
-    const cap = this.capacity;
-    let start = this.head + from;
-    if (start >= cap) start -= cap;
-    let end = this.head + to; // inclusive
-    if (end >= cap) end -= cap;
-    if (start <= end) {
-      const i = this.buf.subarray(start, end + 1).indexOf(value);
-      return i < 0 ? -1 : from + i;
-    }
-    // The searched span wraps: [start, cap) then [0, end].
-    const i1 = this.buf.subarray(start, cap).indexOf(value);
-    if (i1 >= 0) return from + i1;
-    const i2 = this.buf.subarray(0, end + 1).indexOf(value);
-    return i2 < 0 ? -1 : from + (cap - start) + i2;
+  /** Copy the held string into the array (more is written, or part of it is read). */
+  private flat(): void {
+    const b = this.codec.toBytes(this.str);
+    this.str = "";
+    this.buf.set(b, 0);
+    this.head = 0;
   }
 }

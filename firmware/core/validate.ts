@@ -66,3 +66,18 @@ export function checkLength(name: string, n: unknown, min: number, max: number):
   }
   return undefined;
 }
+
+/** True when `s` is an IPv4 dotted quad (no lookup needed). */
+export function isIpv4(s: string): boolean {
+  const parts = s.split(".");
+  if (parts.length !== 4) return false;
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (p.length < 1 || p.length > 3 || parseInt(p, 10) > 255) return false;
+    for (let j = 0; j < p.length; j++) {
+      const c = p.charCodeAt(j);
+      if (c < 48 || c > 57) return false;
+    }
+  }
+  return true;
+}

@@ -1,1171 +1,690 @@
-// Modem supervisor: the state machine that powers the module, brings it up, keeps it online and recovers on its own.
+// Modem supervisor: the state machine that powers the module, brings it up with scripts, keeps it online and recovers on its own.
 //
 // Shape (after Zephyr's modem_cellular): an enum of states, an enum of events, one handler per
-// state, and `enterState()` as the only place that assigns the state. Everything that happens —
-// a command result, a timer expiry, a URC, an engine stall, a user request — becomes an event in a
-// fixed queue and is handled by a Scheduler task, one at a time, never by nested calls.
+// state and `enter()` as the only place that assigns the state. Everything that happens — a
+// script's end, a timer, a URC, an engine stall, a user request — becomes an event in a fixed
+// queue handled by one task, never by nested calls. The command sequences are the scripts of
+// scripts.ts; this file decides which runs when and what their outcome means.
 //
-//   Off → PoweringOn (probe AT at the configured baud: a PWRKEY press on a running module turns it OFF)
-//       → BaudSearch (probe the common rates; switch back with AT+IPR) → Booting (PWRKEY press, then
-//       an AT every ~1 s, or the boot banner, until bootTimeoutMs) → Configuring (ATE0, AT+CMEE=1,
-//       SIM, signal) → Registering (CREG/CGREG/CEREG polls) → Attaching (clean NETCLOSE, CGDCONT,
-//       CGAUTH, CIPMODE/CIPRXGET/CIPHEAD/CIPSRIP for the data mode, NETOPEN, IPADDR) → Online.
-//   Online → Recovering on `+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY`, `+CGEV: … PDN DEACT 1` or a
-//       reported `+CIPERROR: 4`: links reported lost, NETCLOSE if still open, NETOPEN with doubling
-//       backoff; after maxNetRetries → Resetting.
-//   A boot URC while online (RDY, *ATREADY, +CPIN: READY, SMS DONE, PB DONE) is checked with
-//       AT+NETOPEN? (late boot URCs are common): closed means the module rebooted → links lost,
-//       bring-up redone. An engine stall (repeated timeouts) → Resetting with a power cycle; a
-//       NETOPEN failure that AT+NETOPEN? does not explain → Resetting with AT+CRESET (vendor advice).
-//   Failed is terminal (SIM missing, PIN needed, registration, gave up) until start() is called again.
-//
-// Memory: the event queue, listener slots and command tokens are fixed at construction.
+//   Off → PowerOn: probe AT at the configured rate (a PWRKEY press on a running module turns it
+//   OFF); no answer → try the data-mode escape (a module a previous run left in transparent mode
+//   answers `+++` with OK); still nothing → the baud search when the tools part installed it, else
+//   Booting: PWRKEY press, then AT every probeIntervalMs (or at the boot banner) until
+//   bootTimeoutMs → Configure → Register → Attach → Online.
+//   Online → Recover on a network loss (links reported lost, NETOPEN again with doubling backoff;
+//   after maxNetRetries → Reset). A boot banner while online hurries the command in flight and
+//   asks AT+NETOPEN?: closed means the module rebooted (links lost, bring-up redone). Echo coming
+//   back after ATE0 means the same. An engine stall → Reset with a power cycle; a NETOPEN failure
+//   → Reset with AT+CRESET. Failed (SIM, registration, APN, gave up) waits for start().
 import { BoardDef } from "../core/board";
 import { Hal } from "../core/hal";
-import { Scheduler, TimerId } from "../core/scheduler";
-import { AtCommand, AtResult } from "../at/command";
-import { AtEngine } from "../at/engine";
+import { Fifo } from "../core/fifo";
+import { Scheduler, Task, Timer } from "../core/sched";
+import { AtResult } from "../at/command";
 import { AtError } from "../at/errors";
-import { DataMode, ModemOptions } from "./options";
-import { ModemError, modemFailure } from "./errors";
-import { isRegistered, parseCsq, parseReg, Reg, regName, Signal } from "./status";
+import { AtEngine } from "../at/engine";
+import { Script, ScriptRunner } from "../at/script";
+import { ModemError, ModemErrorKind, modemError } from "./errors";
+import { ATTACH, CONFIGURE, Facts, HEALTH, netClose, NETCLOSE_MS, RECOVER, REGISTER, VERIFY } from "./scripts";
+import { Reg, regName } from "./status";
 
-export const enum ModemState {
+export const enum St {
   Off = 0,
-  PoweringOn = 1,
+  PowerOn = 1,
   BaudSearch = 2,
   Booting = 3,
-  Configuring = 4,
-  Registering = 5,
-  Attaching = 6,
+  Configure = 4,
+  Register = 5,
+  Attach = 6,
   Online = 7,
-  Recovering = 8,
-  Resetting = 9,
-  PoweringOff = 10,
+  Recover = 8,
+  Reset = 9,
+  PowerOff = 10,
   Failed = 11,
 }
 
-/** Names of ModemState values, by number. */
-export const MODEM_STATE_NAMES = [
-  "off",
-  "powering-on",
-  "baud-search",
-  "booting",
-  "configuring",
-  "registering",
-  "attaching",
-  "online",
-  "recovering",
-  "resetting",
-  "powering-off",
-  "failed",
-];
+/** Names of St values, by number (one string in the code until asked for). */
+export function stateNames(): string[] {
+  return "off powering-on baud-search booting configuring registering attaching online recovering resetting powering-off failed".split(" ");
+}
 
 const enum Ev {
   Start = 0,
   Stop = 1,
-  Result = 2,
+  /** A script, probe or command ended: see `lastErr`. */
+  Done = 2,
   Timer = 3,
   Banner = 4,
-  SimReady = 5,
-  NetLost = 6,
-  Stall = 7,
+  NetLost = 5,
+  Stall = 6,
 }
 
 /** Why every open link was lost. */
-export type LinkLossReason = "network" | "reboot" | "reset" | "stop";
+export type LossReason = "network" | "reboot" | "reset" | "stop";
 
-/** What the supervisor tells its observers. Methods are optional and must not throw (throws are caught and counted). */
+/** What the supervisor tells the modem object (called from its task; must not throw). */
 export interface SupervisorListener {
-  state?(state: ModemState, previous: ModemState): void;
-  /** The data network is open with this IP address. */
-  online?(ip: string): void;
-  /** Every link the module had is gone; told once per incident. */
-  linksLost?(reason: LinkLossReason): void;
-  /** The supervisor stopped in Failed. */
-  failed?(error: ModemError): void;
+  state(name: string): void;
+  online(ip: string): void;
+  linksLost(reason: LossReason): void;
+  failed(e: ModemError): void;
+  progress(text: string): void;
 }
 
-export interface ModemCounters {
-  /** Reboots the module did on its own (boot banner while online, confirmed). */
+/** The options the supervisor reads (validated by the modem's schema). */
+export interface SupervisorOptions {
+  apn: string;
+  user: string;
+  password: string;
+  authType: number;
+  pin: string;
+  dataMode: string;
+  escapeWithDtr: boolean;
+  baud: number;
+  probeTimeoutMs: number;
+  probeIntervalMs: number;
+  bootTimeoutMs: number;
+  powerSettleMs: number;
+  powerOffWaitMs: number;
+  simTimeoutMs: number;
+  registrationTimeoutMs: number;
+  registrationPollMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  maxNetRetries: number;
+  maxResets: number;
+  healthCheckMs: number;
+}
+
+export interface Counters {
   reboots: number;
-  /** Network recoveries started. */
   recoveries: number;
-  /** Module resets (AT+CRESET or power cycle) started by the supervisor. */
   resets: number;
   powerCycles: number;
-  /** AT command timeouts reported by the engine. */
   timeouts: number;
-  /** Boot URCs that turned out to be late (module had not rebooted). */
-  lateBootUrcs: number;
+  lateBanners: number;
 }
 
-/** A snapshot for the REPL and the application. */
-export interface ModemStatus {
-  state: string;
-  powered: boolean;
-  /** Rate the UART runs at now. */
-  baud: number;
-  /** Rate the module answered at when it was not the configured one, else 0. */
-  foundAtBaud: number;
-  sim: string;
-  signal: Signal | undefined;
-  /** Registration per domain, as words ("home", "roaming", "searching", "denied", …). */
-  creg: string;
-  cgreg: string;
-  cereg: string;
-  ip: string;
-  dataMode: DataMode;
-  lastError: ModemError | null;
-  counters: ModemCounters;
-}
+/**
+ * The baud search (installed by the tools part): probe other rates, switch the module back to
+ * `target` with AT+IPR; `done(rate)` with the rate it was found at, or 0 when nobody answered.
+ */
+export type BaudSearch = (target: number, done: (foundAt: number) => void) => void;
 
-const MAX_LISTENERS = 4;
-const QUEUE_SIZE = 16;
-/** A reset: AT+CRESET answer deadline, ms. */
-const CRESET_TIMEOUT_MS = 5000;
-/** RESET pin pulse length for a hard reset, ms (A76XX: ≥ 100 ms low on RESET). */
+/** AT+CRESET's deadline, RESET pin pulse, ms. */
+const CRESET_MS = 5000;
 const RESET_PULSE_MS = 300;
-/** SIM retry pause while it reports busy/not ready, ms. */
-const SIM_RETRY_MS = 1000;
-/** Deadline of simple configuration commands, ms. */
-const CMD_MS = 5000;
-/** AT+NETOPEN and AT+NETCLOSE deadlines, ms (the module's own limit is 120 s). */
-const NETOPEN_MS = 130000;
-const NETCLOSE_MS = 30000;
+/** How long the command in flight may still take after a boot banner, ms. */
+const BANNER_HURRY_MS = 2000;
+/** Progress report period while registering, ms. */
+const PROGRESS_MS = 10000;
+/** Silence before and after the data-mode escape, and the time for its OK, ms. */
+const GUARD_MS = 1100;
 
-function startsWith(s: string, p: string): boolean {
-  return s.substr(0, p.length) === p;
-}
-
-/** The first collected line that starts with `prefix`, minus the prefix; undefined when none. */
-function lineAfter(r: AtResult, prefix: string): string | undefined {
-  for (let i = 0; i < r.lines.length; i++) if (startsWith(r.lines[i], prefix)) return r.lines[i].substr(prefix.length);
-  return undefined;
-}
-
-function cmd(request: string, matches: string[] | undefined, timeoutMs: number): AtCommand {
-  return { request: request, matches: matches, timeoutMs: timeoutMs };
-}
-
-/** AT+NETOPEN? answered `+NETOPEN: 1`: the data network is open. */
-function netIsOpen(r: AtResult): boolean {
-  const open = lineAfter(r, "+NETOPEN: ");
-  return !r.error && open !== undefined && open.charAt(0) === "1";
-}
-
-export class ModemSupervisor {
-  readonly counters: ModemCounters = { reboots: 0, recoveries: 0, resets: 0, powerCycles: 0, timeouts: 0, lateBootUrcs: 0 };
-  /** Listener calls that threw (caught). */
-  listenerErrors = 0;
-
+export class Supervisor {
+  readonly counters: Counters = { reboots: 0, recoveries: 0, resets: 0, powerCycles: 0, timeouts: 0, lateBanners: 0 };
+  readonly facts: Facts;
+  state = St.Off;
+  powered = false;
+  baud = 0;
+  foundAtBaud = 0;
+  lastError: ModemError | null = null;
+  /** Why the module was left powered on stop() ("" when it was powered off). */
+  keptPowered = "";
+  /** The baud search, when the tools part installed it. */
+  search: BaudSearch | undefined = undefined;
   private hal: Hal;
   private board: BoardDef;
-  private opts: ModemOptions;
+  private o: SupervisorOptions;
   private sched: Scheduler;
   private engine: AtEngine;
-
-  private state: ModemState = ModemState.Off;
-  /** Sub-step inside the current state. */
+  private runner: ScriptRunner<Facts>;
+  private l: SupervisorListener;
+  private q: Fifo<number>;
+  private task: Task;
+  private timer: Timer | undefined = undefined;
+  /** Generation of the current state: answers and timers of an earlier one are dropped. */
+  private sgen = 0;
+  private lastErr: AtError | null = null;
   private step = 0;
-  private timer: TimerId = 0;
-  /** Token of the command whose result the current state waits for (0 = none). */
-  private awaiting = 0;
-  private tokens = 0;
-  private timerToken = 0;
-
-  private evType: number[];
-  private evToken: number[];
-  private evResult: Array<AtResult | undefined>;
-  private evHead = 0;
-  private evCount = 0;
-  private drainPosted = false;
-
-  private listeners: Array<SupervisorListener | undefined>;
-
-  // Bring-up facts.
-  private targetBaud: number;
-  private baud = 0;
-  private foundAtBaud = 0;
-  private baudIndex = 0;
-  private triesAtBaud = 0;
-  private searchAfterBoot = false;
-  private pressOnBoot = false;
+  private target: number;
   private deadline = 0;
-  private probing = false;
-  private powered = false;
-  private sim = "unknown";
-  private signal: Signal | undefined = undefined;
-  private creg: Reg | undefined = undefined;
-  private cgreg: Reg | undefined = undefined;
-  private cereg: Reg | undefined = undefined;
-  private ip = "";
   private netRetries = 0;
   private backoff = 0;
   private resetsInRow = 0;
-  private hardReset = false;
+  private hard = false;
+  private press = false;
+  /** Booting after a power cycle: one more press when nothing answers (see Booting). */
+  private again = false;
+  /** The baud search ran before booting (a second one after the boot is the last try). */
+  private searched = false;
   private keepPowered = false;
-  /** The engine's echo count once ATE0 had taken effect (a reboot turns echo back on). */
   private echoMark = 0;
-  private lastError: ModemError | null = null;
-  /** The links were reported lost for the current incident (reset when online again). */
-  private linksReported = true;
+  private reported = true;
+  private verifying = false;
+  private lastProgress = 0;
 
-  /**
-   * `options` must have passed validateModemOptions (the application layer checks them). Registers
-   * its URC prefixes on the engine (10 slots). Touches no pin or UART until start().
-   */
-  constructor(hal: Hal, board: BoardDef, options: ModemOptions, scheduler: Scheduler, engine: AtEngine) {
+  constructor(hal: Hal, board: BoardDef, o: SupervisorOptions, sched: Scheduler, engine: AtEngine, listener: SupervisorListener) {
     this.hal = hal;
     this.board = board;
-    this.opts = options;
-    this.sched = scheduler;
+    this.o = o;
+    this.sched = sched;
     this.engine = engine;
-    this.targetBaud = options.baud || board.uart.baud;
-    this.evType = new Array(QUEUE_SIZE);
-    this.evToken = new Array(QUEUE_SIZE);
-    this.evResult = new Array(QUEUE_SIZE);
-    this.listeners = new Array(MAX_LISTENERS);
+    this.l = listener;
+    this.target = o.baud || board.uart.baud;
     const self = this;
-    const banner = () => self.push(Ev.Banner, 0, undefined);
-    engine.onUrc("RDY", banner);
-    engine.onUrc("*ATREADY", banner);
-    engine.onUrc("SMS DONE", banner);
-    engine.onUrc("PB DONE", banner);
-    engine.onUrc("+CPIN:", (line) => {
-      if (line.indexOf("READY") > 0) self.push(Ev.SimReady, 0, undefined);
+    this.facts = {
+      o: o,
+      cipMode: o.dataMode === "transparent" ? 1 : 0,
+      rxMode: o.dataMode === "buffer" ? 1 : 0,
+      regDeadline: 0,
+      now: function () {
+        return sched.now();
+      },
+      sim: "unknown",
+      signal: undefined,
+      creg: undefined,
+      cgreg: undefined,
+      cereg: undefined,
+      ip: "",
+      netWasOpen: false,
+      netopenFailed: false,
+      pinNeeded: false,
+      failKind: "power",
+      failText: "",
+      polled: function () {
+        self.polled();
+      },
+    };
+    this.runner = new ScriptRunner(engine, sched, this.facts);
+    this.q = new Fifo(16);
+    this.task = sched.task(function () {
+      while (self.q.n) self.handle(self.q.shift() as number);
     });
-    engine.onUrc("+CIPEVENT:", (line) => {
-      if (line.indexOf("NETWORK CLOSED") > 0) self.push(Ev.NetLost, 0, undefined);
-    });
-    engine.onUrc("+CGEV:", (line) => {
-      // "+CGEV: ME PDN DEACT 1", "+CGEV: NW PDN DEACT 1": our context (cid 1) is gone.
-      if (line.indexOf("PDN DEACT") > 0 && line.substr(line.length - 2) === " 1") self.push(Ev.NetLost, 0, undefined);
-    });
-    const regUrc = (line: string) => self.onRegUrc(line);
-    engine.onUrc("+CREG:", regUrc);
-    engine.onUrc("+CGREG:", regUrc);
-    engine.onUrc("+CEREG:", regUrc);
+    listen(engine, this);
   }
 
-  // ---- public API --------------------------------------------------------------------------
+  // ---- requests ------------------------------------------------------------------------------
 
-  /** Add an observer (at most 4). Throws RangeError when all slots are taken (programmer error). */
-  addListener(l: SupervisorListener): void {
-    for (let i = 0; i < MAX_LISTENERS; i++) {
-      if (this.listeners[i] === undefined) {
-        this.listeners[i] = l;
-        return;
-      }
-    }
-    throw new RangeError("ModemSupervisor: more than " + MAX_LISTENERS + " listeners");
-  }
-
-  removeListener(l: SupervisorListener): void {
-    for (let i = 0; i < MAX_LISTENERS; i++) if (this.listeners[i] === l) this.listeners[i] = undefined;
-  }
-
-  /** Power up and bring the modem online (from Off or Failed; otherwise ignored). */
   start(): void {
-    this.push(Ev.Start, 0, undefined);
+    this.push(Ev.Start);
   }
 
-  /**
-   * Close the network (AT+NETCLOSE) and power the module off (AT+CPOF, or a long PWRKEY press).
-   * `keepPowered` true leaves the module on (e.g. a host runner on a desk modem without PWRKEY).
-   */
-  stop(keepPowered?: boolean): void {
-    this.keepPowered = keepPowered === true;
-    this.push(Ev.Stop, 0, undefined);
+  /** Close the network and power the module off — unless `keepPowered`, or the board cannot power it on again. */
+  stop(keepPowered: boolean): void {
+    this.keepPowered = keepPowered;
+    this.push(Ev.Stop);
   }
 
-  /** The engine reports every timeout and its stall here (wire AtEngineListener.timeout/stall to these). */
+  /** The engine timed out a command / stalled. */
   noteTimeout(): void {
     this.counters.timeouts++;
   }
 
   noteStall(): void {
-    this.push(Ev.Stall, 0, undefined);
+    this.push(Ev.Stall);
   }
 
-  /** The socket layer saw `+CIPERROR: 4` (PDN lost under a send): recover the network. */
+  /** Transparent mode saw the boot banner as data and confirmed the module left data mode: it rebooted. */
+  noteReboot(): void {
+    this.push(Ev.Banner);
+  }
+
+  /** `+CIPERROR: 4` under a send, or transparent mode's network loss. */
   noteNetworkError(): void {
-    this.push(Ev.NetLost, 0, undefined);
-  }
-
-  /** The UART rate in use now (0 before start). */
-  currentBaud(): number {
-    return this.baud;
-  }
-
-  getState(): ModemState {
-    return this.state;
+    this.push(Ev.NetLost);
   }
 
   isOnline(): boolean {
-    return this.state === ModemState.Online;
+    return this.state === St.Online;
   }
 
-  status(): ModemStatus {
-    return {
-      state: MODEM_STATE_NAMES[this.state],
-      powered: this.powered,
-      baud: this.baud,
-      foundAtBaud: this.foundAtBaud,
-      sim: this.sim,
-      signal: this.signal,
-      creg: this.creg === undefined ? "unknown" : regName(this.creg),
-      cgreg: this.cgreg === undefined ? "unknown" : regName(this.cgreg),
-      cereg: this.cereg === undefined ? "unknown" : regName(this.cereg),
-      ip: this.ip,
-      dataMode: this.opts.dataMode,
-      lastError: this.lastError,
-      counters: this.counters,
-    };
+  /** Registration as words. */
+  regText(r: Reg | undefined): string {
+    return r === undefined ? "unknown" : regName(r);
   }
 
-  /** Events waiting to be handled (tests check nothing is left behind). */
-  pendingEvents(): number {
-    return this.evCount;
+  /** The module can be powered on again after AT+CPOF only with a PWRKEY line. */
+  canPowerOn(): boolean {
+    return !!(this.hal.pwrkey && this.board.pwrkey);
+  }
+
+  /** Run the UART (and the engine's wire timing) at `rate`. */
+  setBaud(rate: number): void {
+    this.baud = rate;
+    this.engine.setBaud(rate);
+    this.hal.uart.setup(rate);
   }
 
   // ---- events ------------------------------------------------------------------------------
 
-  private push(type: Ev, token: number, result: AtResult | undefined): void {
-    if (this.evCount === QUEUE_SIZE) {
-      // Only URC storms can fill the queue; a URC event already queued says the same thing.
-      for (let i = 0; i < this.evCount; i++) {
-        const j = (this.evHead + i) % QUEUE_SIZE;
-        if (this.evType[j] === type && type !== Ev.Result && type !== Ev.Timer) return;
-      }
-      throw new RangeError("ModemSupervisor event queue full");
+  /** Queue event `ev` (internal; used by the URC handlers). */
+  push(ev: number): void {
+    if (!this.q.push(ev)) {
+      // Only URC storms fill it; an event of the same type already waiting says the same thing.
+      for (let i = 0; i < this.q.n; i++) if (this.q.at(i) === ev) return;
+      this.q.shift();
+      this.q.push(ev);
     }
-    const tail = (this.evHead + this.evCount) % QUEUE_SIZE;
-    this.evType[tail] = type;
-    this.evToken[tail] = token;
-    this.evResult[tail] = result;
-    this.evCount++;
-    if (!this.drainPosted) {
-      this.drainPosted = true;
-      const self = this;
-      this.sched.post(() => self.drain());
-    }
+    this.sched.post(this.task);
   }
 
-  private drain(): void {
-    this.drainPosted = false;
-    while (this.evCount > 0) {
-      const type = this.evType[this.evHead];
-      const token = this.evToken[this.evHead];
-      const result = this.evResult[this.evHead];
-      this.evResult[this.evHead] = undefined;
-      this.evHead = (this.evHead + 1) % QUEUE_SIZE;
-      this.evCount--;
-      if (type === Ev.Result && token !== this.awaiting) continue; // a stale answer from a left state
-      if (type === Ev.Timer && token !== this.timerToken) continue;
-      if (type === Ev.Result) this.awaiting = 0;
-      this.handle(type, result);
-    }
-  }
-
-  private handle(ev: Ev, r: AtResult | undefined): void {
-    // Events every state treats alike.
-    if (ev === Ev.Stop && this.state !== ModemState.Off && this.state !== ModemState.PoweringOff) {
-      this.enterState(ModemState.PoweringOff);
-      return;
-    }
+  private handle(ev: number): void {
+    const s = this.state;
+    if (ev === Ev.Stop && s !== St.Off && s !== St.PowerOff) return this.enter(St.PowerOff);
     if (ev === Ev.Stall) {
-      this.onStall();
-      return;
+      // Probing a silent module times out by design; only a stall of a running module resets it.
+      if (s < St.Configure || s >= St.PowerOff) return this.engine.reset();
+      this.hard = true;
+      return this.enter(St.Reset);
     }
-    if (ev === Ev.Result && this.echoReturned()) {
-      // Echo is on again after ATE0: the module rebooted under us (its banner may have been missed
-      // or taken for a late one). Everything set since is gone: bring it up again.
+    if (ev === Ev.Done && s >= St.Register && s <= St.Recover && this.engine.stats.echoes > this.echoMark) {
+      // Echo is on again after ATE0: the module rebooted under us (its banner missed or taken for a late one).
       this.counters.reboots++;
-      this.reportLinksLost("reboot");
-      this.enterState(ModemState.Configuring);
-      return;
+      this.lose("reboot");
+      return this.enter(St.Configure);
     }
-    switch (this.state) {
-      case ModemState.Off:
-      case ModemState.Failed:
-        if (ev === Ev.Start) this.enterState(ModemState.PoweringOn);
+    const e = this.lastErr;
+    switch (s) {
+      case St.Off:
+      case St.Failed:
+        if (ev === Ev.Start) this.enter(St.PowerOn);
         return;
-      case ModemState.PoweringOn: return this.onPoweringOn(ev, r);
-      case ModemState.BaudSearch: return this.onBaudSearch(ev, r);
-      case ModemState.Booting: return this.onBooting(ev, r);
-      case ModemState.Configuring: return this.onConfiguring(ev, r);
-      case ModemState.Registering: return this.onRegistering(ev, r);
-      case ModemState.Attaching: return this.onAttaching(ev, r);
-      case ModemState.Online: return this.onOnline(ev, r);
-      case ModemState.Recovering: return this.onRecovering(ev, r);
-      case ModemState.Resetting: return this.onResetting(ev, r);
-      case ModemState.PoweringOff: return this.onPoweringOff(ev, r);
+      case St.PowerOn:
+        if (ev === Ev.Timer) {
+          // The STATUS pin says off: press at once, no probing.
+          if (this.hal.status && !this.hal.status.read()) return this.boot();
+          return this.probe("AT", this.o.probeTimeoutMs);
+        }
+        if (ev !== Ev.Done) return;
+        if (!e) return this.answered();
+        if (++this.step < 2) return this.probe("AT", this.o.probeTimeoutMs);
+        if (this.step === 2) return this.escape();
+        this.searched = false;
+        return this.search ? this.enter(St.BaudSearch) : this.boot();
+      case St.BaudSearch:
+        if (ev !== Ev.Done) return;
+        if (!e) return this.answered();
+        if (this.searched) return this.fail("power", "no answer at any baud rate: check the supply, the PWRKEY wiring and the UART pins", null);
+        this.searched = true;
+        return this.boot();
+      case St.Booting:
+        if (ev === Ev.Timer && this.step === 0) {
+          // The PWRKEY press is over: wait for the module to boot.
+          (this.hal.pwrkey as { write(a: boolean): void }).write(false);
+          this.step = 1;
+          this.deadline = this.sched.now() + this.o.bootTimeoutMs;
+          return this.arm(this.o.probeIntervalMs);
+        }
+        if ((ev === Ev.Timer || ev === Ev.Banner) && this.step === 1) {
+          this.step = 2;
+          this.disarm();
+          return this.probe("AT", this.o.probeTimeoutMs);
+        }
+        if (ev !== Ev.Done) return;
+        if (!e) return this.answered();
+        this.step = 1;
+        if (this.sched.now() < this.deadline) return this.arm(this.o.probeIntervalMs);
+        if (this.again) {
+          // A power cycle's long press can switch ON a module that had lost power, and its boot
+          // press then switches it off again (a pulse toggles a running A76XX): press once more.
+          this.again = false;
+          return this.boot();
+        }
+        // It may have booted at another rate.
+        if (this.search && this.searched) return this.enter(St.BaudSearch);
+        return this.fail("power", "no answer within " + this.o.bootTimeoutMs + " ms of power-on", null);
+      case St.Configure:
+      case St.Register:
+      case St.Attach:
+        if (ev === Ev.Done) this.bringUp(e as AtError | null);
+        return;
+      case St.Online:
+        return this.onOnline(ev, e);
+      case St.Recover:
+        if (ev === Ev.Banner) {
+          // The module rebooted while the network was down: bring it up from scratch.
+          this.counters.reboots++;
+          return this.enter(St.Configure);
+        }
+        if (ev === Ev.Timer) return this.run(RECOVER);
+        if (ev !== Ev.Done) return;
+        if (!e) return this.enter(St.Online);
+        if (++this.netRetries >= this.o.maxNetRetries) {
+          this.lastError = modemError("netopen", "no NETOPEN after " + this.netRetries + " tries", e);
+          this.hard = false;
+          return this.enter(St.Reset);
+        }
+        this.progress("recovering: NETOPEN failed (" + e.text + "), next try in " + Math.round(this.backoff / 1000) + " s");
+        this.arm(this.backoff);
+        this.backoff = Math.min(this.backoff * 2, this.o.backoffMaxMs);
+        return;
+      case St.Reset:
+        return this.onReset(ev);
+      case St.PowerOff:
+        return this.onPowerOff(ev, e);
     }
   }
 
-  /** The only place the state changes. Cancels the state's timer and forgets its pending command. */
-  private enterState(next: ModemState): void {
-    const prev = this.state;
+  /** The only place the state changes: cancels the state's timer and script, then runs its entry. */
+  private enter(next: St): void {
     this.state = next;
     this.step = 0;
-    this.awaiting = 0;
-    this.probing = false;
+    this.verifying = false;
     this.disarm();
-    this.tell((l) => {
-      if (l.state) l.state(next, prev);
-    });
+    this.runner.cancel();
+    this.sgen++;
+    try {
+      this.l.state(stateNames()[next]);
+    } catch (x) {
+      // a listener must not break the state machine
+    }
+    const f = this.facts;
+    const h = this.hal;
     switch (next) {
-      case ModemState.PoweringOn: return this.entryPoweringOn();
-      case ModemState.BaudSearch: return this.entryBaudSearch();
-      case ModemState.Booting: return this.entryBooting();
-      case ModemState.Configuring: return this.send(cmd("ATE0", undefined, CMD_MS));
-      case ModemState.Registering:
-        this.echoMark = this.engine.stats.echoes;
-        this.deadline = this.sched.now() + this.opts.registrationTimeoutMs;
-        return this.send(cmd("AT+CSQ", ["+CSQ:"], CMD_MS));
-      case ModemState.Attaching: return this.send(cmd("AT+NETOPEN?", ["+NETOPEN:"], CMD_MS));
-      case ModemState.Online: return this.entryOnline();
-      case ModemState.Recovering: return this.entryRecovering();
-      case ModemState.Resetting: return this.entryResetting();
-      case ModemState.PoweringOff: return this.entryPoweringOff();
-      case ModemState.Failed: {
-        const e = this.lastError as ModemError;
-        this.tell((l) => {
-          if (l.failed) l.failed(e);
+      case St.PowerOn:
+        this.resetsInRow = 0;
+        this.keptPowered = "";
+        this.foundAtBaud = 0;
+        if (h.powerEnable) h.powerEnable.write(true);
+        if (h.dtr) h.dtr.write(true);
+        this.releasePins();
+        this.engine.start();
+        this.engine.reset();
+        this.setBaud(this.target);
+        return this.arm(this.o.powerSettleMs || 1);
+      case St.BaudSearch: {
+        const g = this.sgen;
+        const self = this;
+        (this.search as BaudSearch)(this.target, function (at: number) {
+          if (g !== self.sgen) return;
+          self.foundAtBaud = at === self.target ? 0 : at;
+          self.lastErr = at ? null : err("no answer at any rate");
+          self.push(Ev.Done);
         });
         return;
       }
+      case St.Booting: {
+        this.powered = false;
+        this.deadline = this.sched.now() + this.o.bootTimeoutMs;
+        const p = this.board.pwrkey;
+        if (this.press && h.pwrkey && p) {
+          h.pwrkey.write(true);
+          return this.arm(p.onPressMs);
+        }
+        this.step = 1;
+        return this.arm(this.o.probeIntervalMs);
+      }
+      case St.Configure:
+        f.pinNeeded = false;
+        return this.run(CONFIGURE);
+      case St.Register:
+        this.echoMark = this.engine.stats.echoes;
+        this.lastProgress = this.sched.now();
+        f.regDeadline = this.lastProgress + this.o.registrationTimeoutMs;
+        return this.run(REGISTER);
+      case St.Attach:
+        return this.run(ATTACH);
+      case St.Online:
+        this.resetsInRow = 0;
+        this.reported = false;
+        this.lastError = null;
+        try {
+          this.l.online(f.ip);
+        } catch (x) {
+          // ignored
+        }
+        return this.armHealth();
+      case St.Recover:
+        this.counters.recoveries++;
+        this.lose("network");
+        this.netRetries = 0;
+        this.backoff = this.o.backoffMinMs;
+        return this.run(RECOVER);
+      case St.Reset:
+        return this.entryReset();
+      case St.PowerOff: {
+        this.releasePins();
+        this.lose("stop");
+        // In data mode the NETCLOSE waits until the borrower (transparent mode) has left it.
+        if (this.engine.stalled()) this.engine.reset();
+        return this.send("AT+NETCLOSE", NETCLOSE_MS, netClose());
+      }
+      case St.Failed:
+        try {
+          this.l.failed(this.lastError as ModemError);
+        } catch (x) {
+          // ignored
+        }
+        return;
     }
   }
 
-  private fail(error: ModemError): void {
+  private progress(text: string): void {
+    try {
+      this.l.progress(text);
+    } catch (e) {
+      // ignored
+    }
+  }
+
+  private fail(kind: ModemErrorKind, text: string, cause: AtError | null): void {
     this.releasePins();
-    this.lastError = error;
-    this.reportLinksLost("reset");
-    this.enterState(ModemState.Failed);
+    this.lastError = modemError(kind, text, cause);
+    this.lose("reset");
+    this.enter(St.Failed);
   }
 
-  // ---- helpers -----------------------------------------------------------------------------
+  // ---- helpers -------------------------------------------------------------------------------
 
-  private send(c: AtCommand): void {
-    const token = ++this.tokens;
-    this.awaiting = token;
+  /** Run a script of this state (built now, dropped when it ends); its end is a Done event. */
+  private run(make: () => Script<Facts>): void {
+    const g = this.sgen;
     const self = this;
-    const ok = this.engine.submit(c, (result) => self.push(Ev.Result, token, result));
+    // A failure cause set by an earlier script (a SIM retry's) must not name this one's.
+    this.facts.failKind = "power";
+    this.facts.failText = "";
+    this.runner.run(make(), function (e: AtError | null) {
+      if (g !== self.sgen) return;
+      self.lastErr = e;
+      self.push(Ev.Done);
+    });
+  }
+
+  /** One command of this state (its end is a Done event with lastErr); `base` supplies async/raw fields. */
+  private send(request: string, timeout: number, base?: { async?: string; errField?: number }): void {
+    const g = this.sgen;
+    const self = this;
+    const c = { request: request, timeout: timeout, async: base && base.async, errField: base && base.errField };
+    const ok = this.engine.submit(c, function (r: AtResult) {
+      if (g !== self.sgen) return;
+      self.lastErr = r.error;
+      self.push(Ev.Done);
+    });
     if (!ok) {
-      // Queue full or stalled: report as a failed result so the state decides.
-      this.push(Ev.Result, token, { error: { kind: "stalled", code: -1, text: "engine refused the command" }, lines: [], truncated: false, async: "", connect: "" });
+      this.lastErr = err("the AT engine refused " + request);
+      this.push(Ev.Done);
     }
+  }
+
+  /** A probe (`AT`, or the raw `+++`); nobody answering drops the engine's resynchronisation and its timeout count. */
+  private probe(request: string, ms: number): void {
+    const g = this.sgen;
+    const self = this;
+    const ok = this.engine.submit({ request: request, timeout: ms, raw: request === "+++" }, function (r: AtResult) {
+      if (g !== self.sgen) return;
+      if (r.error) self.engine.reset();
+      self.lastErr = r.error;
+      self.push(Ev.Done);
+    });
+    if (!ok) {
+      this.engine.reset();
+      this.lastErr = err("probe refused");
+      this.push(Ev.Done);
+    }
+  }
+
+  /**
+   * A module a previous run left in transparent data mode forwards our `AT` to its peer: drop DTR
+   * (with AT&D1 it leaves data mode) and send `+++` between guard silences; an OK is the module.
+   */
+  private escape(): void {
+    const self = this;
+    const g = this.sgen;
+    const dtr = this.hal.dtr;
+    if (dtr) dtr.write(false);
+    this.timer = this.sched.after(GUARD_MS, function () {
+      if (dtr) dtr.write(true);
+      if (g === self.sgen) self.probe("+++", GUARD_MS + 1500);
+    });
+  }
+
+  /** Press PWRKEY (when wired) and wait for the module to boot. */
+  private boot(): void {
+    this.press = true;
+    this.enter(St.Booting);
+  }
+
+  private answered(): void {
+    this.powered = true;
+    this.enter(St.Configure);
   }
 
   private arm(ms: number): void {
     this.disarm();
-    const token = ++this.timerToken;
+    const g = this.sgen;
     const self = this;
-    this.timer = this.sched.setTimer(ms, () => self.push(Ev.Timer, token, undefined));
+    this.timer = this.sched.after(ms, function () {
+      self.timer = undefined;
+      if (g === self.sgen) self.push(Ev.Timer);
+    });
   }
 
   private disarm(): void {
-    if (this.timer) this.sched.clearTimer(this.timer);
-    this.timer = 0;
-    this.timerToken++;
+    this.sched.cancel(this.timer);
+    this.timer = undefined;
   }
 
-  private tell(fn: (l: SupervisorListener) => void): void {
-    for (let i = 0; i < MAX_LISTENERS; i++) {
-      const l = this.listeners[i];
-      if (l === undefined) continue;
-      try {
-        fn(l);
-      } catch (e) {
-        this.listenerErrors++;
-      }
+  private lose(reason: LossReason): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.facts.ip = "";
+    try {
+      this.l.linksLost(reason);
+    } catch (e) {
+      // ignored
     }
   }
 
-  private reportLinksLost(reason: LinkLossReason): void {
-    if (this.linksReported) return;
-    this.linksReported = true;
-    this.ip = "";
-    this.tell((l) => {
-      if (l.linksLost) l.linksLost(reason);
-    });
+  private polled(): void {
+    const now = this.sched.now();
+    if (now - this.lastProgress < PROGRESS_MS) return;
+    this.lastProgress = now;
+    const f = this.facts;
+    const t = this.o.registrationTimeoutMs;
+    const sig = f.signal && f.signal.dbm !== undefined ? ", signal " + f.signal.dbm + " dBm" : ", no signal yet";
+    this.progress("registering: LTE " + this.regText(f.cereg) + ", packet " + this.regText(f.cgreg) + ", " + Math.round((now - f.regDeadline + t) / 1000) + " s of " + Math.round(t / 1000) + " s" + sig);
   }
 
-  private setBaud(rate: number): void {
-    this.baud = rate;
-    this.hal.uart.setup(rate);
-  }
-
-  private probe(): void {
-    this.probing = true;
-    this.send(cmd("AT", undefined, this.opts.probeTimeoutMs));
-  }
-
-  /** A probe failed: drop the engine's resynchronisation (nobody is answering) and its timeout count. */
-  private probeFailed(): void {
-    this.probing = false;
-    this.engine.reset();
-  }
-
-  /** True in the states after configuring when the module echoed a command since ATE0 took effect. */
-  private echoReturned(): boolean {
+  /** A bring-up script ended. */
+  private bringUp(e: AtError | null): void {
     const s = this.state;
-    if (s !== ModemState.Registering && s !== ModemState.Attaching && s !== ModemState.Recovering) return false;
-    return this.engine.stats.echoes > this.echoMark;
-  }
-
-  private onRegUrc(line: string): void {
-    const colon = line.indexOf(":");
-    const reg = parseReg(line.substr(colon + 2), false);
-    if (reg === undefined) return;
-    if (startsWith(line, "+CREG:")) this.creg = reg;
-    else if (startsWith(line, "+CGREG:")) this.cgreg = reg;
-    else this.cereg = reg;
-  }
-
-  private onStall(): void {
-    switch (this.state) {
-      case ModemState.Off:
-      case ModemState.Failed:
-      case ModemState.PoweringOff:
-        this.engine.reset();
-        return;
-      case ModemState.PoweringOn:
-      case ModemState.BaudSearch:
-      case ModemState.Booting:
-        // Probing a silent module times out by design; the state's own deadline decides.
-        this.engine.reset();
-        return;
-      default:
-        this.resetModule(true);
-    }
-  }
-
-  // ---- power and baud ----------------------------------------------------------------------
-
-  private entryPoweringOn(): void {
-    this.resetsInRow = 0;
-    if (this.hal.powerEnable) this.hal.powerEnable.write(true);
-    if (this.hal.dtr) this.hal.dtr.write(true);
-    this.releasePins();
-    this.engine.start();
-    this.engine.reset();
-    this.setBaud(this.targetBaud);
-    this.foundAtBaud = 0;
-    this.arm(this.opts.powerSettleMs > 0 ? this.opts.powerSettleMs : 1);
-  }
-
-  private onPoweringOn(ev: Ev, r: AtResult | undefined): void {
-    if (ev === Ev.Timer) {
-      if (this.hal.status && !this.hal.status.read()) {
-        // The STATUS pin says the module is off: no need to probe every rate before pressing.
-        this.pressOnBoot = true;
-        this.enterState(ModemState.Booting);
-        return;
-      }
-      this.step = 1;
-      this.probe();
+    if (!e) return this.enter(s === St.Configure ? St.Register : s === St.Register ? St.Attach : St.Online);
+    if (e.kind === "timeout" || e.kind === "stalled" || e.kind === "reset") {
+      // Not a refusal: the module stopped answering (rebooting?). The engine's stall resets it;
+      // otherwise start the bring-up again.
+      if (!this.engine.stalled()) this.enter(St.Configure);
       return;
     }
-    if (ev === Ev.Result && r) {
-      if (!r.error) {
-        // Already running: a PWRKEY press now would switch it off.
-        this.moduleAnswered();
-        return;
-      }
-      this.probeFailed();
-      if (this.step < 2) {
-        this.step++;
-        this.probe();
-        return;
-      }
-      this.searchAfterBoot = false;
-      this.enterState(ModemState.BaudSearch);
+    const f = this.facts;
+    if (f.failKind === "netopen") {
+      // Vendor advice: reset the module and bring it up again.
+      this.lastError = modemError("netopen", f.failText, e);
+      this.hard = false;
+      return this.enter(St.Reset);
     }
+    this.fail(s === St.Attach && f.failKind !== "apn" ? "apn" : f.failKind, f.failText || "bring-up failed", e);
   }
 
-  /** The module answered a probe: it is on; configure it. */
-  private moduleAnswered(): void {
-    this.powered = true;
-    this.enterState(ModemState.Configuring);
+  // ---- online --------------------------------------------------------------------------------
+
+  private armHealth(): void {
+    if (this.o.healthCheckMs > 0 && this.o.dataMode !== "transparent") this.arm(this.o.healthCheckMs);
   }
 
-  private entryBaudSearch(): void {
-    this.baudIndex = -1;
-    this.nextBaud();
-  }
-
-  /** Probe the next candidate rate, or give up on the search. */
-  private nextBaud(): void {
-    const rates = this.opts.searchBauds;
-    this.baudIndex++;
-    while (this.baudIndex < rates.length && rates[this.baudIndex] === this.targetBaud) this.baudIndex++;
-    if (this.baudIndex < rates.length) {
-      this.setBaud(rates[this.baudIndex]);
-      this.step = 0;
-      this.triesAtBaud = 0;
-      this.probe();
-      return;
-    }
-    this.setBaud(this.targetBaud);
-    if (!this.searchAfterBoot) {
-      // Nobody answers at any rate: the module is off. Press PWRKEY (or wait, without one).
-      this.pressOnBoot = true;
-      this.enterState(ModemState.Booting);
-      return;
-    }
-    this.fail(modemFailure("power", "the module does not answer at any baud rate: check its supply, PWRKEY wiring and the UART pins", null));
-  }
-
-  private onBaudSearch(ev: Ev, r: AtResult | undefined): void {
-    if (ev !== Ev.Result || !r) return;
-    if (this.step === 0) {
-      if (r.error) {
-        this.probeFailed();
-        // The first probe at a new rate may land on a line still holding bytes sent at the old one.
-        if (++this.triesAtBaud < 2) this.probe();
-        else this.nextBaud();
-        return;
-      }
-      this.powered = true;
-      this.foundAtBaud = this.baud;
-      if (!this.opts.switchBaud) {
-        this.enterState(ModemState.Configuring);
-        return;
-      }
-      // AT+IPR takes effect right after its OK: follow at once, then confirm.
-      this.step = 1;
-      this.send(cmd("AT+IPR=" + this.targetBaud, undefined, CMD_MS));
-      return;
-    }
-    if (this.step === 1) {
-      if (r.error) {
-        // Keep the rate that works.
-        this.enterState(ModemState.Configuring);
-        return;
-      }
-      this.engine.reset();
-      this.setBaud(this.targetBaud);
-      this.step = 2;
-      this.probe();
-      return;
-    }
-    // step 2: probe at the new rate.
-    if (r.error) {
-      this.probeFailed();
-      this.setBaud(this.foundAtBaud);
-    }
-    this.enterState(ModemState.Configuring);
-  }
-
-  private entryBooting(): void {
-    this.powered = false;
-    this.deadline = this.sched.now() + this.opts.bootTimeoutMs;
-    if (this.pressOnBoot && this.hal.pwrkey && this.board.pwrkey) {
-      this.hal.pwrkey.write(true);
-      this.step = 0;
-      this.arm(this.board.pwrkey.onPressMs);
-      return;
-    }
-    this.step = 1;
-    this.arm(this.opts.probeIntervalMs);
-  }
-
-  private onBooting(ev: Ev, r: AtResult | undefined): void {
-    if (ev === Ev.Timer) {
-      if (this.step === 0) {
-        (this.hal.pwrkey as { write(a: boolean): void }).write(false);
-        this.deadline = this.sched.now() + this.opts.bootTimeoutMs;
-        this.step = 1;
-        this.arm(this.opts.probeIntervalMs);
-        return;
-      }
-      if (!this.probing) this.probe();
-      return;
-    }
-    if ((ev === Ev.Banner || ev === Ev.SimReady) && this.step === 1 && !this.probing) {
+  private onOnline(ev: number, e: AtError | null): void {
+    if (ev === Ev.NetLost) return this.enter(St.Recover);
+    if (ev === Ev.Banner) {
+      // Late banners are common: believe a reboot only when the network is no longer open. A
+      // rebooted module never answers the command in flight, so that one may not wait long.
+      this.engine.hurry(BANNER_HURRY_MS);
+      if (this.verifying) return;
+      this.verifying = true;
       this.disarm();
-      this.probe();
-      return;
+      return this.run(VERIFY);
     }
-    if (ev === Ev.Result && r) {
-      if (!r.error) {
-        this.moduleAnswered();
-        return;
-      }
-      this.probeFailed();
-      if (this.sched.now() < this.deadline) {
-        this.arm(this.opts.probeIntervalMs);
-        return;
-      }
-      if (this.opts.searchBauds.length) {
-        this.searchAfterBoot = true;
-        this.enterState(ModemState.BaudSearch);
-        return;
-      }
-      this.fail(modemFailure("power", "the module did not answer within " + this.opts.bootTimeoutMs + " ms of power-on", null));
-    }
-  }
-
-  // ---- bring-up ----------------------------------------------------------------------------
-
-  private onConfiguring(ev: Ev, r: AtResult | undefined): void {
-    if (ev === Ev.SimReady && this.step === 3) {
-      // The SIM volunteered READY while we waited to ask again.
-      this.disarm();
-      this.askSim();
-      return;
-    }
-    if (ev === Ev.Timer && this.step === 3) {
-      this.askSim();
-      return;
-    }
-    if (ev !== Ev.Result || !r) return;
-    switch (this.step) {
-      case 0: // ATE0 (its own echo may still arrive; the engine drops echoes)
-        this.step = 1;
-        this.send(cmd("AT+CMEE=1", undefined, CMD_MS));
-        return;
-      case 1: // AT+CMEE=1
-        this.deadline = this.sched.now() + this.opts.simTimeoutMs;
-        this.askSim();
-        return;
-      case 2: // AT+CPIN?
-        this.onSimAnswer(r);
-        return;
-      case 4: // AT+CPIN="<pin>"
-        if (r.error) {
-          this.sim = "pin rejected";
-          this.fail(modemFailure("sim-pin", "the SIM refused the PIN", r.error));
-          return;
-        }
-        this.askSim();
-        return;
-      case 5: // AT+CSQ
-        this.readSignal(r);
-        this.enterState(ModemState.Registering);
-        return;
-    }
-  }
-
-  /** Ask the SIM's state (step 2 of configuring). */
-  private askSim(): void {
-    this.step = 2;
-    this.send(cmd("AT+CPIN?", ["+CPIN:"], CMD_MS));
-  }
-
-  private onSimAnswer(r: AtResult): void {
-    const state = lineAfter(r, "+CPIN: ");
-    if (!r.error && state !== undefined) {
-      this.sim = state;
-      if (state === "READY") {
-        this.step = 5;
-        this.send(cmd("AT+CSQ", ["+CSQ:"], CMD_MS));
-        return;
-      }
-      if (state === "SIM PIN" && this.opts.pin) {
-        this.step = 4;
-        this.send(cmd('AT+CPIN="' + this.opts.pin + '"', undefined, CMD_MS));
-        return;
-      }
-      if (state.indexOf("PIN") >= 0 || state.indexOf("PUK") >= 0) {
-        this.fail(modemFailure("sim-pin", "the SIM is locked (" + state + ")" + (this.opts.pin ? "" : ": set the pin option"), null));
-        return;
-      }
-    }
-    const err = r.error;
-    if (err && err.kind === "cme" && (err.code === 10 || err.text.indexOf("not inserted") >= 0)) {
-      this.sim = "not inserted";
-      this.fail(modemFailure("sim-missing", "no SIM card: insert one (contacts down) and power-cycle", err));
-      return;
-    }
-    // Busy, not ready, bare ERROR, failure: the SIM is still starting. Ask again until the deadline.
-    this.sim = err ? err.text || "not ready" : "not ready";
-    if (this.sched.now() >= this.deadline) {
-      this.fail(modemFailure("sim", "the SIM did not become ready within " + this.opts.simTimeoutMs + " ms", err));
-      return;
-    }
-    this.step = 3;
-    this.arm(SIM_RETRY_MS);
-  }
-
-  private readSignal(r: AtResult): void {
-    const csq = lineAfter(r, "+CSQ: ");
-    if (!r.error && csq !== undefined) {
-      const s = parseCsq(csq);
-      if (s) this.signal = s;
-    }
-  }
-
-  private readReg(r: AtResult, prefix: string): Reg | undefined {
-    const body = lineAfter(r, prefix);
-    return r.error || body === undefined ? undefined : parseReg(body, true);
-  }
-
-  private onRegistering(ev: Ev, r: AtResult | undefined): void {
     if (ev === Ev.Timer) {
-      this.step = 0;
-      this.send(cmd("AT+CSQ", ["+CSQ:"], CMD_MS));
+      // Traffic proves the module alive: check only after healthCheckMs without an answer.
+      const quiet = this.sched.now() - this.engine.answeredAt;
+      // Whole milliseconds: a wait that rounds to almost nothing would fire and re-arm forever.
+      if (quiet < this.o.healthCheckMs) return this.arm(Math.ceil(this.o.healthCheckMs - quiet));
+      if (!this.runner.running()) this.run(HEALTH);
       return;
     }
-    if (ev !== Ev.Result || !r) return;
-    switch (this.step) {
-      case 0:
-        this.readSignal(r);
-        this.step = 1;
-        this.send(cmd("AT+CREG?", ["+CREG:"], CMD_MS));
-        return;
-      case 1:
-        this.creg = this.readReg(r, "+CREG: ");
-        this.step = 2;
-        this.send(cmd("AT+CGREG?", ["+CGREG:"], CMD_MS));
-        return;
-      case 2:
-        this.cgreg = this.readReg(r, "+CGREG: ");
-        this.step = 3;
-        this.send(cmd("AT+CEREG?", ["+CEREG:"], CMD_MS));
-        return;
-      case 3: {
-        this.cereg = this.readReg(r, "+CEREG: ");
-        const ps = (this.cgreg !== undefined && isRegistered(this.cgreg)) || (this.cereg !== undefined && isRegistered(this.cereg));
-        if (ps) {
-          this.enterState(ModemState.Attaching);
-          return;
-        }
-        if (this.sched.now() >= this.deadline) {
-          const denied = this.creg === Reg.Denied || this.cgreg === Reg.Denied || this.cereg === Reg.Denied;
-          this.fail(
-            modemFailure(
-              "registration",
-              denied
-                ? "registration denied by the network: check the SIM's plan and that the radio technology is supported"
-                : "not registered within " + this.opts.registrationTimeoutMs + " ms (still searching): check the antenna and coverage",
-              null,
-            ),
-          );
-          return;
-        }
-        this.arm(this.opts.registrationPollMs);
-        return;
-      }
-    }
-  }
-
-  private onAttaching(ev: Ev, r: AtResult | undefined): void {
-    if (ev !== Ev.Result || !r) return;
-    if (r.error && r.error.kind === "timeout") {
-      // Not a refusal: the module stopped answering (rebooting?). Start the bring-up again.
-      this.enterState(ModemState.Configuring);
-      return;
-    }
-    const mode = this.opts.dataMode;
-    switch (this.step) {
-      case 0: {
-        // Start from a closed network so CIPMODE can be set and no stale link survives.
-        if (netIsOpen(r)) {
-          this.step = 1;
-          this.sendNetClose();
-          return;
-        }
-        this.sendPdpContext();
-        return;
-      }
-      case 1:
-        // NETCLOSE may answer `+NETCLOSE: 2` + ERROR when already closed: fine either way.
-        this.sendPdpContext();
-        return;
-      case 2:
-        if (r.error) {
-          this.fail(modemFailure("apn", "the module refused the APN " + JSON.stringify(this.opts.apn), r.error));
-          return;
-        }
-        if (this.opts.user) {
-          this.step = 3;
-          this.send(cmd("AT+CGAUTH=1," + this.opts.authType + ',"' + this.opts.password + '","' + this.opts.user + '"', undefined, CMD_MS));
-          return;
-        }
-        this.step = 4;
-        this.send(cmd("AT+CIPMODE=" + (mode === "transparent" ? 1 : 0), undefined, CMD_MS));
-        return;
-      case 3:
-        if (r.error) {
-          this.fail(modemFailure("apn", "the module refused the PDP user/password", r.error));
-          return;
-        }
-        this.step = 4;
-        this.send(cmd("AT+CIPMODE=" + (mode === "transparent" ? 1 : 0), undefined, CMD_MS));
-        return;
-      case 4:
-        this.step = 5;
-        this.send(cmd("AT+CIPRXGET=" + (mode === "buffer" ? 1 : 0), undefined, CMD_MS));
-        return;
-      case 5:
-        this.step = 6;
-        this.send(cmd("AT+CIPHEAD=1", undefined, CMD_MS));
-        return;
-      case 6:
-        this.step = 7;
-        this.send(cmd("AT+CIPSRIP=1", undefined, CMD_MS));
-        return;
-      case 7:
-        if (this.opts.escapeWithDtr) {
-          // Dropping DTR leaves data mode only with AT&D1.
-          this.step = 11;
-          this.send(cmd("AT&D1", undefined, CMD_MS));
-          return;
-        }
-        this.step = 8;
-        this.sendNetOpen();
-        return;
-      case 11:
-        this.step = 8;
-        this.sendNetOpen();
-        return;
-      case 8:
-        if (this.netOpenSucceeded(r)) {
-          this.askIpAddr(10);
-          return;
-        }
-        this.lastError = modemFailure("netopen", "AT+NETOPEN failed", r.error);
-        this.step = 9;
-        this.send(cmd("AT+NETOPEN?", ["+NETOPEN:"], CMD_MS));
-        return;
-      case 9: {
-        if (netIsOpen(r)) {
-          this.askIpAddr(10);
-          return;
-        }
-        // Vendor advice: reset the module and bring it up again.
-        this.resetModule(false);
-        return;
-      }
-      case 10: {
-        this.goOnline(r);
-        return;
-      }
-    }
-  }
-
-  private sendPdpContext(): void {
-    this.step = 2;
-    // The APN was checked by validateModemOptions: no quote or control byte can reach the UART.
-    this.send(cmd('AT+CGDCONT=1,"IP","' + this.opts.apn + '"', undefined, CMD_MS));
-  }
-
-  private sendNetClose(): void {
-    this.send({ request: "AT+NETCLOSE", async: "+NETCLOSE: ", asyncErrField: 0, timeoutMs: NETCLOSE_MS });
-  }
-
-  /** Ask the module's address at `step`; its answer goes to goOnline. */
-  private askIpAddr(step: number): void {
-    this.step = step;
-    this.send(cmd("AT+IPADDR", ["+IPADDR:"], CMD_MS));
-  }
-
-  /** Reset the module: a power cycle when `hard` (it stopped answering), else AT+CRESET. */
-  private resetModule(hard: boolean): void {
-    this.hardReset = hard;
-    this.enterState(ModemState.Resetting);
-  }
-
-  /** The AT+IPADDR answer: remember the address and go online. */
-  private goOnline(r: AtResult): void {
-    const ip = lineAfter(r, "+IPADDR: ");
-    this.ip = !r.error && ip !== undefined ? ip : "";
-    this.enterState(ModemState.Online);
-  }
-
-  private sendNetOpen(): void {
-    this.send({ request: "AT+NETOPEN", async: "+NETOPEN: ", asyncErrField: 0, timeoutMs: NETOPEN_MS });
-  }
-
-  /** OK + `+NETOPEN: 0`, or the idempotence answer "Network is already opened" (IP error 4). */
-  private netOpenSucceeded(r: AtResult): boolean {
-    const e: AtError | null = r.error;
-    if (!e) return true;
-    return e.kind === "ip" && (e.code === 4 || e.text.indexOf("already opened") >= 0);
-  }
-
-  // ---- online and recovery -----------------------------------------------------------------
-
-  private entryOnline(): void {
-    this.resetsInRow = 0;
-    this.linksReported = false;
-    this.lastError = null;
-    const ip = this.ip;
-    this.tell((l) => {
-      if (l.online) l.online(ip);
-    });
-    if (this.healthChecks()) this.arm(this.opts.healthCheckMs);
-  }
-
-  /** The periodic AT+CSQ runs except in transparent mode, where each command costs a +++/ATO cycle. */
-  private healthChecks(): boolean {
-    return this.opts.healthCheckMs > 0 && this.opts.dataMode !== "transparent";
-  }
-
-  private onOnline(ev: Ev, r: AtResult | undefined): void {
-    switch (ev) {
-      case Ev.NetLost:
-        this.enterState(ModemState.Recovering);
-        return;
-      case Ev.Banner:
-      case Ev.SimReady:
-        // Late boot URCs are common: believe a reboot only when the network is no longer open.
-        if (this.step === 0) {
-          this.disarm();
-          this.step = 1;
-          this.send(cmd("AT+NETOPEN?", ["+NETOPEN:"], CMD_MS));
-        }
-        return;
-      case Ev.Timer:
-        if (this.step === 0) {
-          this.step = 2;
-          this.send(cmd("AT+CSQ", ["+CSQ:"], CMD_MS));
-        }
-        return;
-      case Ev.Result:
-        if (!r) return;
-        if (this.step === 1) {
-          if (netIsOpen(r)) {
-            this.counters.lateBootUrcs++;
-          } else if (!r.error || r.error.kind !== "timeout") {
-            this.counters.reboots++;
-            this.reportLinksLost("reboot");
-            this.enterState(ModemState.Configuring);
-            return;
-          }
-        } else if (this.step === 2) {
-          this.readSignal(r);
-        }
-        this.step = 0;
-        if (this.healthChecks()) this.arm(this.opts.healthCheckMs);
-        return;
-    }
-  }
-
-  private entryRecovering(): void {
-    this.counters.recoveries++;
-    this.reportLinksLost("network");
-    this.netRetries = 0;
-    this.backoff = this.opts.backoffMinMs;
-    this.send(cmd("AT+NETOPEN?", ["+NETOPEN:"], CMD_MS));
-  }
-
-  private onRecovering(ev: Ev, r: AtResult | undefined): void {
-    if (ev === Ev.Banner || ev === Ev.SimReady) {
-      // The module rebooted while the network was down: bring it up from scratch.
-      if (this.step === 2) {
+    if (ev !== Ev.Done) return;
+    if (this.verifying) {
+      this.verifying = false;
+      if (!this.facts.netWasOpen && !e) {
         this.counters.reboots++;
-        this.enterState(ModemState.Configuring);
+        this.lose("reboot");
+        return this.enter(St.Configure);
       }
-      return;
+      this.counters.lateBanners++;
     }
-    if (ev === Ev.Timer && this.step === 2) {
-      this.step = 3;
-      this.sendNetOpen();
-      return;
-    }
-    if (ev !== Ev.Result || !r) return;
-    switch (this.step) {
-      case 0: {
-        this.step = 1;
-        if (netIsOpen(r)) {
-          this.sendNetClose();
-          return;
-        }
-        this.step = 2;
-        this.arm(this.backoff);
-        return;
-      }
-      case 1:
-        // `+NETCLOSE: 2` + ERROR (already closed) is as good as closed.
-        this.step = 2;
-        this.arm(this.backoff);
-        return;
-      case 3:
-        if (this.netOpenSucceeded(r)) {
-          this.askIpAddr(4);
-          return;
-        }
-        this.netRetries++;
-        if (this.netRetries >= this.opts.maxNetRetries) {
-          this.lastError = modemFailure("netopen", "the network did not re-open after " + this.netRetries + " attempts", r.error);
-          this.resetModule(false);
-          return;
-        }
-        this.backoff = Math.min(this.backoff * 2, this.opts.backoffMaxMs);
-        this.step = 2;
-        this.arm(this.backoff);
-        return;
-      case 4: {
-        this.goOnline(r);
-        return;
-      }
-    }
+    this.armHealth();
   }
 
-  private entryResetting(): void {
+  // ---- reset and power off -------------------------------------------------------------------
+
+  private entryReset(): void {
     this.counters.resets++;
-    this.resetsInRow++;
-    this.reportLinksLost("reset");
-    if (this.resetsInRow > this.opts.maxResets) {
-      this.fail(modemFailure("gave-up", "the module did not come online after " + this.opts.maxResets + " resets", this.lastError ? { kind: "error", code: this.lastError.code, text: this.lastError.text } : null));
-      return;
+    this.lose("reset");
+    if (++this.resetsInRow > this.o.maxResets) {
+      const le = this.lastError;
+      return this.fail("gave-up", "not online after " + this.o.maxResets + " resets", le ? err(le.text) : null);
     }
     this.engine.reset();
     this.powered = false;
-    if (!this.hardReset) {
-      this.step = 0;
-      this.send(cmd("AT+CRESET", undefined, CRESET_TIMEOUT_MS));
-      return;
+    const h = this.hal;
+    if (this.hard && (this.canPowerOn() || h.reset)) {
+      this.counters.powerCycles++;
+      // A hung module: a long PWRKEY press switches it off (then a normal press boots it), or the RESET pin.
+      const pin = this.canPowerOn() ? h.pwrkey : h.reset;
+      (pin as { write(a: boolean): void }).write(true);
+      this.step = pin === h.pwrkey ? 1 : 3;
+      return this.arm(pin === h.pwrkey ? (this.board.pwrkey as { offPressMs: number }).offPressMs : RESET_PULSE_MS);
     }
-    this.counters.powerCycles++;
-    if (this.hal.pwrkey && this.board.pwrkey) {
-      // A hung module: long press to switch off, wait, then boot with a normal press.
-      this.hal.pwrkey.write(true);
-      this.step = 1;
-      this.arm(this.board.pwrkey.offPressMs);
-      return;
-    }
-    if (this.hal.reset) {
-      this.hal.reset.write(true);
-      this.step = 3;
-      this.arm(RESET_PULSE_MS);
-      return;
-    }
-    // Nothing to cycle with: ask the module and hope it listens.
-    this.step = 0;
-    this.send(cmd("AT+CRESET", undefined, CRESET_TIMEOUT_MS));
+    // AT+CRESET (also the last resort of a hard reset without pins).
+    this.send("AT+CRESET", CRESET_MS);
   }
 
-  private onResetting(ev: Ev, r: AtResult | undefined): void {
-    if (ev === Ev.Result && this.step === 0) {
+  private onReset(ev: number): void {
+    const h = this.hal;
+    if (ev === Ev.Done && this.step === 0) {
       // Whatever it answered, the module is restarting: wait for it as after power-on.
-      if (r && r.error) this.engine.reset();
-      this.pressOnBoot = false;
-      this.enterState(ModemState.Booting);
-      return;
+      this.engine.reset();
+      this.press = false;
+      return this.enter(St.Booting);
     }
     if (ev !== Ev.Timer) return;
     if (this.step === 1) {
-      (this.hal.pwrkey as { write(a: boolean): void }).write(false);
+      (h.pwrkey as { write(a: boolean): void }).write(false);
       this.step = 2;
-      this.arm(this.opts.powerOffWaitMs > 0 ? this.opts.powerOffWaitMs : 1);
-      return;
+      return this.arm(this.o.powerOffWaitMs || 1);
     }
-    if (this.step === 2) {
-      this.pressOnBoot = true;
-      this.enterState(ModemState.Booting);
-      return;
-    }
-    if (this.step === 3) {
-      (this.hal.reset as { write(a: boolean): void }).write(false);
-      this.pressOnBoot = false;
-      this.enterState(ModemState.Booting);
-    }
+    if (this.step === 3) (h.reset as { write(a: boolean): void }).write(false);
+    this.press = this.again = this.step === 2;
+    this.enter(St.Booting);
   }
 
   /** Let go of PWRKEY and RESET: a stop or restart may come in the middle of a press. */
@@ -1174,46 +693,62 @@ export class ModemSupervisor {
     if (this.hal.reset) this.hal.reset.write(false);
   }
 
-  private entryPoweringOff(): void {
-    this.releasePins();
-    this.reportLinksLost("stop");
-    if (this.engine.stalled()) this.engine.reset();
-    this.step = 0;
-    this.sendNetClose();
-  }
-
-  private onPoweringOff(ev: Ev, r: AtResult | undefined): void {
-    if (ev === Ev.Result && r) {
-      if (this.step === 0) {
-        if (this.keepPowered) {
-          this.engine.reset();
-          this.enterState(ModemState.Off);
-          return;
-        }
-        this.step = 1;
-        this.send(cmd("AT+CPOF", undefined, CMD_MS));
-        return;
+  private onPowerOff(ev: number, e: AtError | null): void {
+    const h = this.hal;
+    if (ev === Ev.Done && this.step === 0) {
+      if (this.keepPowered || !this.canPowerOn()) {
+        this.keptPowered = this.keepPowered ? "asked to" : "the board has no PWRKEY line to power it on again";
+        this.engine.reset();
+        return this.enter(St.Off);
       }
-      if (this.step === 1) {
-        if (r.error && this.hal.pwrkey && this.board.pwrkey) {
-          this.hal.pwrkey.write(true);
-          this.step = 2;
-          this.arm(this.board.pwrkey.offPressMs);
-          return;
-        }
-        this.off();
-        return;
-      }
+      this.step = 1;
+      return this.send("AT+CPOF", 5000);
     }
-    if (ev === Ev.Timer && this.step === 2) {
-      (this.hal.pwrkey as { write(a: boolean): void }).write(false);
-      this.off();
+    if (ev === Ev.Done && this.step === 1 && e) {
+      (h.pwrkey as { write(a: boolean): void }).write(true);
+      this.step = 2;
+      return this.arm((this.board.pwrkey as { offPressMs: number }).offPressMs);
+    }
+    if ((ev === Ev.Done && this.step === 1) || (ev === Ev.Timer && this.step === 2)) {
+      this.releasePins();
+      this.powered = false;
+      this.engine.reset();
+      this.enter(St.Off);
     }
   }
+}
 
-  private off(): void {
-    this.powered = false;
-    this.engine.reset();
-    this.enterState(ModemState.Off);
-  }
+/** The URCs the supervisor reacts to: boot banners, network loss, registration. Outside the class so the handlers keep only `sup`. */
+function listen(engine: AtEngine, sup: Supervisor): void {
+  const banner = function (): void {
+    sup.push(Ev.Banner);
+  };
+  const lost = function (line: string): void {
+    // "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY", "+CGEV: ME|NW PDN DEACT 1" (our context, cid 1).
+    if (line.indexOf("NETWORK CLOSED") > 0 || (line.indexOf("PDN DEACT") > 0 && line.substr(line.length - 2) === " 1")) sup.push(Ev.NetLost);
+  };
+  const reg = function (line: string): void {
+    const f = sup.facts;
+    const v = parseInt(line.substr(line.indexOf(":") + 1), 10);
+    if (isNaN(v) || v < 0) return;
+    const r = v <= 5 ? (v as Reg) : Reg.Other;
+    if (line.charAt(2) === "R") f.creg = r;
+    else if (line.charAt(2) === "G") f.cgreg = r;
+    else f.cereg = r;
+  };
+  // One call per prefix, no table: the handlers keep this scope alive, a table in it would stay too.
+  engine.onUrc("RDY", banner);
+  engine.onUrc("*ATREADY", banner);
+  engine.onUrc("SMS DONE", banner);
+  engine.onUrc("PB DONE", banner);
+  engine.onUrc("+CPIN: READY", banner);
+  engine.onUrc("+CIPEVENT:", lost);
+  engine.onUrc("+CGEV:", lost);
+  engine.onUrc("+CREG:", reg);
+  engine.onUrc("+CGREG:", reg);
+  engine.onUrc("+CEREG:", reg);
+}
+
+function err(text: string): AtError {
+  return { kind: "error", code: -1, text: text };
 }

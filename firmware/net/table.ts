@@ -1,757 +1,646 @@
-// The socket table: links 0–9 and servers 0–3 mirroring the modem, one AT command slot shared round-robin, events in order.
+// The socket table: a pool of provisioned link slots bound to the module's links 0–9, one AT command slot shared round-robin.
 //
-// Who does what:
-//   table.ts       link/server state, application requests, the command slot, events, close-exactly-once
-//   rx-buffer.ts   buffer-access receive (AT+CIPRXGET notices, mode-4 counts, windowed mode-2 reads)
-//   rx-push.ts     direct-push receive (+IPD / +RECEIVE mapped to links, overflow counted and reported)
-//   tx.ts          AT+CIPSEND chunking, confirmation, shortfall retries, UDP destinations
-//   servers.ts     AT+SERVERSTART/STOP, +CLIENT hand-over, allowlists
-//   transparent.ts link 0 as the UART: data mode, +++ / DTR escape, ATO, CLOSED detection
-//   reconcile.ts   AT+CIPCLOSE? after (re)coming online or a lost command: orphans closed, stale links ended
+// Who does what: this file keeps slot state, the application's requests, the command slot and
+// the lifecycle of a link (resolve → AT+CIPOPEN → `+CIPOPEN: <l>,0` → open → AT+CIPCLOSE or
+// `+IPCLOSE`); rx.ts receives (buffer access and direct push) and tx.ts sends (AT+CIPSEND), each
+// through the small interface it needs. Parts (servers, transparent mode) use `adopt`,
+// `closeLink` and a slot's `raw` path.
 //
 // The command slot. The AT engine runs one command at a time anyway; the table keeps at most one
-// of its own commands in the engine and picks the next piece of work round-robin over
-// (link i: close/open/read), (link i: send) and (server j: start/stop), so no link starves the
-// others and the engine's queue never fills with socket traffic. Supervisor and resolver commands
-// interleave freely.
+// of its own commands in it and picks the next piece of work round-robin over the slots (close /
+// open / read, then send), so no link starves the others and supervisor commands interleave.
 //
-// Events. Everything the application hears (connect, readable, drain, error, close, listening,
-// client) goes through one fixed EventQueue handled by a Scheduler task, in the order it happened;
-// a link's close event comes after its last data and exactly once, and only then is the slot free.
-// Owner callbacks that throw are caught and counted (stats.callbackErrors).
+// Events. The table tells a slot's owner (the application's socket) connect, readable, drain,
+// error and close; the owner queues them and emits from its own task. A close comes once, after
+// the last data, and the slot is free only when the owner releases it.
 //
-// Memory: 10 Link objects (each with its receive ring and send queue) and 4 server slots are
-// created in the constructor; nothing is allocated per packet except the strings that carry bytes.
-import { ByteCodec, OutputPin, Uart } from "../core/hal";
-import { Scheduler } from "../core/scheduler";
+// Memory: `links` slots (each with its ring and send queue) are allocated in the constructor.
+import { ByteCodec } from "../core/hal";
+import { Scheduler, Task, Timer } from "../core/sched";
 import { checkHost, checkPort } from "../core/validate";
-import { AtCommand, AtResult, cipClose, cipOpen } from "../at/command";
+import { AtCommand, AtResult } from "../at/command";
 import { AtEngine } from "../at/engine";
-import { modemError } from "../at/errors";
-import { PayloadKind } from "../at/parser";
-import { ModemError } from "../modem/errors";
-import { LinkLossReason } from "../modem/supervisor";
-import { CloseReason, fromModem, SocketError, socketError } from "./errors";
-import { EventQueue, EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_LISTENING, EV_READABLE } from "./events";
-import { Link, LinkCounters, LinkOwner, LINK_STATE_NAMES, L_CLOSED, L_CLOSING, L_FREE, L_OPEN, L_OPENING, L_RESOLVING } from "./link";
-import { SocketTableOptions, validateSocketOptions } from "./options";
-import { BufferRx } from "./rx-buffer";
-import { PushRx } from "./rx-push";
-import { Reconciler } from "./reconcile";
-import { ServerOwner, Servers, ServerSlot } from "./servers";
-import { TransparentPath } from "./transparent";
-import { TxPath } from "./tx";
-import { TX_OK, TX_REFUSED, TX_WAIT } from "./txqueue";
+import { atError } from "../at/errors";
+import { K_RXGET } from "../at/parser";
+import { CloseReason, fromModem, SocketError, sockErr } from "./errors";
+import { Rx } from "./rx";
+import { EV_CLOSE, EV_CONNECT, EV_DRAIN, EV_ERROR, EV_READABLE, S_CLOSED, S_CLOSING, S_FREE, S_OPEN, S_OPENING, S_RESOLVING, TX_FULL, TX_OK, TX_WAIT } from "./consts";
+import { Slot, SlotOwner } from "./slot";
+import { Tx } from "./tx";
 
+/** Module links and the largest datagram (the module's CIPSEND maximum). */
 export const LINKS = 10;
-export const SERVERS = 4;
-/** Largest UDP datagram (the module's CIPSEND maximum). */
 export const MAX_DATAGRAM = 1500;
 
-/** What the table needs from the rest of the driver (the app layer wires these to the Resolver and the supervisor). */
+export interface TableOptions {
+  /** Slots provisioned (1..10): sockets open at once. */
+  links: number;
+  dataMode: string;
+  rxRingBytes: number;
+  txQueueBytes: number;
+  txQueueSlots: number;
+  sendChunkBytes: number;
+  readChunkBytes: number;
+  sendRetries: number;
+  udpRxSlots: number;
+  connectTimeoutMs: number;
+  subTerminated: boolean;
+}
+
+/** What the table needs from the rest of the driver. */
 export interface TableHooks {
-  /** Resolve a host name to an IP address; `done` runs later, once. */
-  resolve(host: string, done: (err: ModemError | null, ip: string) => void): void;
-  /** A send failed with `+CIPERROR: 4` (PDN lost): the supervisor recovers the network. */
+  /** Resolve a host name; `done` runs later, once. */
+  resolve(host: string, done: (err: SocketError | null, ip: string) => void): void;
+  /** `+CIPERROR: 4` under a send: the supervisor recovers the network. */
   networkError(): void;
-  /** The UART's bit rate now (read deadlines grow with the time the bytes take on the wire). */
+  /** The UART's rate now (deadlines of long reads grow with wire time). */
   baud(): number;
 }
 
-/** A snapshot of one link, for status(). */
-export interface LinkStatus {
-  link: number;
-  state: string;
-  proto: string;
-  remote: string;
-  localPort: number;
-  server: number;
-  rxBuffered: number;
-  txQueued: number;
-  counters: LinkCounters;
-}
-
 export interface TableStats {
-  /** Owner callbacks that threw (caught). */
-  callbackErrors: number;
-  /** Pushed bytes no link could be found for (dropped). */
+  /** Pushed bytes no link could be found for (dropped, never delivered elsewhere). */
   unmatchedBytes: number;
-  /** Server clients closed at once because the allowlist did not admit them. */
-  rejectedClients: number;
-  /** Links the module had open that no socket owned, closed by reconciliation. */
+  /** Links the module had open that no socket owned, closed. */
   orphansClosed: number;
-  /** Reconciliation runs. */
   reconciles: number;
-  /** Commands the AT engine refused (queue full); retried. */
-  refusedSubmits: number;
-  /** AT+CIPRXGET=2 reads and the bytes they brought. */
+  /** Commands the engine refused (queue full); retried. */
+  refused: number;
   reads: number;
   readBytes: number;
-  /** AT+CIPSEND commands and shortfalls (confirmed < requested). */
+  /** Malformed or failed reads (the socket got an error). */
+  badReads: number;
   sends: number;
   shortfalls: number;
-  /** Transparent mode: escapes to command mode and returns with ATO. */
-  escapes: number;
 }
 
-/** Slot indices of the round-robin work cycle. */
-const WORK_SLOTS = LINKS * 2 + SERVERS;
-/** Retry pause after the engine refused a command, ms. */
-const REFUSED_RETRY_MS = 20;
-/** Deadline of short socket commands (AT+CIPOPEN's OK, AT+SERVERSTART, queries), ms. */
+/** Deadline of short socket commands (AT+CIPOPEN's OK, queries), ms. */
 const SHORT_MS = 10000;
+/** Retry pause after the engine refused a command, ms. */
+const REFUSED_MS = 20;
 
-export class SocketTable {
-  readonly options: SocketTableOptions;
-  readonly links: Link[];
-  readonly servers: ServerSlot[];
-  readonly stats: TableStats = {
-    callbackErrors: 0,
-    unmatchedBytes: 0,
-    rejectedClients: 0,
-    orphansClosed: 0,
-    reconciles: 0,
-    refusedSubmits: 0,
-    reads: 0,
-    readBytes: 0,
-    sends: 0,
-    shortfalls: 0,
-    escapes: 0,
-  };
-  readonly engine: AtEngine;
+export class Table {
+  readonly opts: TableOptions;
+  readonly slots: Slot[];
+  readonly stats: TableStats = { unmatchedBytes: 0, orphansClosed: 0, reconciles: 0, refused: 0, reads: 0, readBytes: 0, badReads: 0, sends: 0, shortfalls: 0 };
   readonly sched: Scheduler;
-  readonly uart: Uart;
+  readonly engine: AtEngine;
   readonly hooks: TableHooks;
-  readonly dtr: OutputPin | undefined;
-  readonly events: EventQueue;
-  readonly bufferRx: BufferRx;
-  readonly pushRx: PushRx;
-  readonly txPath: TxPath;
-  readonly serverOps: Servers;
-  readonly transparent: TransparentPath;
-  readonly reconciler: Reconciler;
-
-  /** The modem is online (supervisor said so and has not reported the links lost since). */
+  readonly codec: ByteCodec;
   online = false;
-  /** One of the table's commands is in the engine. */
+  /** Transparent mode's part: takes the line for a slot whose link just entered data mode (synchronously). */
+  dataHook: ((s: Slot) => void) | undefined = undefined;
+  /** Module links the module holds that no socket owns (closed when the command slot is free). */
+  readonly orphan: boolean[] = [];
+  private rx: Rx;
+  private tx: Tx;
   private busy = false;
-  private pumpPosted = false;
-  private retryTimer = 0;
+  private task: Task;
   private cursor = 0;
-  /** Links the module has open but no socket owns: AT+CIPCLOSE them (from reconciliation or a late +CIPOPEN). */
-  orphan: boolean[];
+  private retry: Timer | undefined = undefined;
+  private reconcileWanted = false;
+  /** The command in flight in the command slot: its slot, that slot's generation, its completion. */
+  private runS: Slot | undefined = undefined;
+  private runGen = 0;
+  private runDone: ((r: AtResult) => void) | undefined = undefined;
+  /** Buffer access (AT+CIPRXGET=1): open slots read. */
+  private buffered: boolean;
+  /** The engine's completion for the command slot, made once (not a closure per command). */
+  private ran: (r: AtResult) => void;
 
-  /**
-   * Creates every link and server slot (rings and queues allocated now) and registers the table's
-   * URC prefixes on the engine (+CIPRXGET: 1, +IPCLOSE:, +CLIENT:, +CIPOPEN:, CLOSED, CONNECT;
-   * 6 slots). Throws RangeError on invalid options (programmer error).
-   * `dtr`: the board's DTR pin, used only with options.escapeWithDtr.
-   */
-  constructor(engine: AtEngine, uart: Uart, codec: ByteCodec, sched: Scheduler, options: SocketTableOptions, hooks: TableHooks, dtr: OutputPin | undefined) {
-    validateSocketOptions(options);
-    this.options = options;
+  constructor(engine: AtEngine, sched: Scheduler, codec: ByteCodec, opts: TableOptions, hooks: TableHooks) {
+    this.opts = opts;
+    this.buffered = opts.dataMode === "buffer";
     this.engine = engine;
-    this.uart = uart;
     this.sched = sched;
     this.hooks = hooks;
-    this.dtr = dtr;
-    this.links = new Array(LINKS);
-    for (let i = 0; i < LINKS; i++) {
-      this.links[i] = new Link(i, options.rxRingBytes, options.txQueueSlots, options.txQueueBytes, options.udpRxSlots, codec);
-    }
-    this.orphan = new Array(LINKS);
-    for (let i = 0; i < LINKS; i++) this.orphan[i] = false;
-    this.servers = new Array(SERVERS);
-    for (let i = 0; i < SERVERS; i++) this.servers[i] = new ServerSlot(i);
+    this.codec = codec;
+    this.slots = [];
+    for (let i = 0; i < opts.links; i++) this.slots.push(new Slot(opts.rxRingBytes, opts.txQueueSlots, opts.txQueueBytes, opts.udpRxSlots, codec));
+    for (let i = 0; i < LINKS; i++) this.orphan.push(false);
     const self = this;
-    this.events = new EventQueue(LINKS * 6 + SERVERS * 4, sched, (t, target, gen, arg) => self.dispatch(t, target, gen, arg));
-    this.bufferRx = new BufferRx(this);
-    this.pushRx = new PushRx(this);
-    this.txPath = new TxPath(this);
-    this.serverOps = new Servers(this);
-    this.transparent = new TransparentPath(this);
-    this.reconciler = new Reconciler(this);
-    engine.onUrc("+CIPRXGET: 1,", (line) => self.bufferRx.onNotice(line));
-    engine.onUrc("+IPCLOSE:", (line) => self.onIpClose(line));
-    engine.onUrc("+CIPOPEN:", (line) => self.onOpenResult(line));
-    engine.onUrc("+CLIENT:", (line) => self.serverOps.onClient(line));
-    engine.onUrc("CLOSED", () => self.transparent.onClosedLine());
-    engine.onUrc("CONNECT", () => self.transparent.onConnectLine());
+    this.task = sched.task(function () {
+      self.pump();
+    });
+    this.ran = function (r: AtResult): void {
+      self.ranCmd(r);
+    };
+    this.rx = new Rx(this);
+    this.tx = new Tx(this);
+    engine.onUrc("+CIPRXGET: 1,", function (line: string) {
+      self.rx.notice(line);
+    });
+    engine.onUrc("+IPCLOSE:", function (line: string) {
+      self.onIpClose(line);
+    });
+    engine.onUrc("+CIPOPEN:", function (line: string) {
+      self.onOpenResult(line);
+    });
   }
 
-  // ==== application requests =======================================================================
+  // ==== application requests ===================================================================
 
   /**
-   * Open a TCP client link to `host:port` for `owner`. Returns the link number, or a SocketError
-   * ("invalid", "offline", "no-link") — then nothing was sent. The name is resolved through the
-   * resolver first (an IP is needed to map direct-push data to the link). `owner.connected` or
-   * `owner.error` + `owner.closed("error")` follow.
+   * Open a TCP link to `host:port` for `owner`: the slot, or a SocketError ("invalid", "offline",
+   * "no-link") when nothing was sent. The name is resolved first (push data names its sender by IP).
    */
-  openTcp(host: string, port: number, owner: LinkOwner): number | SocketError {
+  openTcp(host: string, port: number, owner: SlotOwner): Slot | SocketError {
     const bad = checkHost(host) || checkPort(port, false);
-    if (bad) return socketError("invalid", bad);
-    if (!this.online) return socketError("offline", "the modem is not online");
-    const l = this.freeLink();
-    if (l < 0) return socketError("no-link", this.transparentMode() ? "transparent mode has one link (link 0) and it is in use" : "all 10 links are in use");
-    const link = this.links[l];
-    link.state = L_RESOLVING;
-    link.proto = "TCP";
-    link.host = host;
-    link.port = port;
-    link.owner = owner;
-    const gen = link.gen;
+    if (bad) return sockErr("invalid", bad);
+    const s = this.claim(owner);
+    if (!(s instanceof Slot)) return s;
+    s.state = S_RESOLVING;
+    s.host = host;
+    s.port = port;
+    const gen = s.gen;
     const self = this;
-    this.hooks.resolve(host, (err, ip) => {
-      if (link.gen !== gen || link.state !== L_RESOLVING) return;
-      if (err) {
-        self.fail(link, fromModem(err, "cannot resolve " + host));
-        return;
-      }
-      if (self.options.dataMode === "push" && self.sameRemote(link, ip, port)) {
+    this.hooks.resolve(host, function (err, ip) {
+      if (s.gen !== gen || s.state !== S_RESOLVING) return;
+      if (err) return self.fail(s, err);
+      if (self.opts.dataMode === "push" && self.remoteTaken(s, ip, port)) {
         // A push names its link only by the sender's ip:port: two links to one remote cannot be told apart.
-        self.fail(link, socketError("invalid", "push mode cannot tell two links to " + ip + ":" + port + " apart; close the other one or use buffer mode"));
-        return;
+        return self.fail(s, sockErr("invalid", "push mode cannot tell two links to " + ip + ":" + port + " apart; close the other or use buffer mode"));
       }
-      link.ip = ip;
-      link.state = L_OPENING;
-      self.schedulePump();
+      s.ip = ip;
+      s.state = S_OPENING;
+      self.kick();
     });
-    return l;
+    return s;
   }
 
-  /** Another TCP link (opening or open) already talks to `ip:port`. */
-  private sameRemote(link: Link, ip: string, port: number): boolean {
-    for (let i = 0; i < LINKS; i++) {
-      const o = this.links[i];
-      if (o !== link && o.proto === "TCP" && o.ip === ip && o.port === port && (o.state === L_OPENING || o.state === L_OPEN || o.state === L_CLOSING)) return true;
+  /** Open a UDP link bound to `lport` for `owner`. */
+  openUdp(lport: number, owner: SlotOwner): Slot | SocketError {
+    const bad = checkPort(lport, false);
+    if (bad) return sockErr("invalid", "local " + bad);
+    if (this.opts.dataMode === "transparent") return sockErr("invalid", "UDP sockets need the buffer or push data mode");
+    const s = this.claim(owner);
+    if (!(s instanceof Slot)) return s;
+    s.state = S_OPENING;
+    s.udp = true;
+    s.lport = lport;
+    this.kick();
+    return s;
+  }
+
+  /** A free slot and a free module link number for `owner`, or the error. */
+  private claim(owner: SlotOwner): Slot | SocketError {
+    if (!this.online) return sockErr("offline", "the modem is not online");
+    const num = this.freeNum();
+    const s = this.freeSlot();
+    if (!s || num < 0) return sockErr("no-link", "all " + (s ? LINKS + " module links" : this.slots.length + " provisioned links") + " are in use");
+    s.num = num;
+    s.owner = owner;
+    return s;
+  }
+
+  /** A free module link number, from the top (the module gives server clients the lowest free one). */
+  private freeNum(): number {
+    const top = this.opts.dataMode === "transparent" ? 0 : LINKS - 1;
+    for (let n = top; n >= 0; n--) if (!this.orphan[n] && !this.slotOf(n)) return n;
+    return -1;
+  }
+
+  freeSlot(): Slot | undefined {
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i].state === S_FREE) return this.slots[i];
+    return undefined;
+  }
+
+  /** The slot bound to module link `num` (resolving to closing), or undefined. */
+  slotOf(num: number): Slot | undefined {
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i];
+      if (s.num === num && s.state !== S_FREE && s.state !== S_CLOSED) return s;
+    }
+    return undefined;
+  }
+
+  /** Another TCP slot (opening or open) already talks to `ip:port`. */
+  private remoteTaken(s: Slot, ip: string, port: number): boolean {
+    for (let i = 0; i < this.slots.length; i++) {
+      const o = this.slots[i];
+      if (o !== s && !o.udp && o.ip === ip && o.port === port && o.state >= S_OPENING && o.state <= S_CLOSING) return true;
     }
     return false;
   }
 
   /**
-   * Open a UDP link bound to `localPort` (1..65535) for `owner`. Returns the link number or a
-   * SocketError ("invalid", "offline", "no-link"; transparent mode supports TCP only).
+   * Queue `data` (8-bit string; UDP: 1..1500 bytes for host:port) on slot `s`: TX_OK, TX_WAIT
+   * (queued; wait for drain), TX_FULL (nothing queued), or a SocketError for invalid input.
    */
-  openUdp(localPort: number, owner: LinkOwner): number | SocketError {
-    const bad = checkPort(localPort, false);
-    if (bad) return socketError("invalid", "local " + bad);
-    if (this.transparentMode()) return socketError("invalid", "UDP sockets need the buffer or push data mode");
-    if (!this.online) return socketError("offline", "the modem is not online");
-    const l = this.freeLink();
-    if (l < 0) return socketError("no-link", "all 10 links are in use");
-    const link = this.links[l];
-    link.state = L_OPENING;
-    link.proto = "UDP";
-    link.localPort = localPort;
-    link.owner = owner;
-    this.schedulePump();
-    return l;
-  }
-
-  /**
-   * Listen on `port` with the first free server slot. `allow`: remote IPs admitted (undefined = all).
-   * Returns the server index or a SocketError ("invalid", "offline", "no-server").
-   */
-  listen(port: number, owner: ServerOwner, allow: string[] | undefined): number | SocketError {
-    return this.serverOps.listen(port, owner, allow);
-  }
-
-  /** Stop server `index` (its accepted links stay open). */
-  closeServer(index: number, owner: ServerOwner): void {
-    this.serverOps.close(index, owner);
-  }
-
-  /** Give an accepted link (from ServerOwner.client) its owner. */
-  attach(l: number, owner: LinkOwner): void {
-    const link = this.links[l];
-    if (link && link.inUse()) link.owner = owner;
-  }
-
-  /**
-   * Queue `data` (non-empty 8-bit string; UDP: ≤ 1500 bytes with an IP or host name and port) on
-   * link `l`. Returns TX_OK, TX_WAIT (accepted; wait for `drain`) or TX_REFUSED (nothing queued:
-   * the queue is full, or the socket is closing), or a SocketError for invalid input.
-   */
-  write(l: number, owner: LinkOwner, data: string, host: string, port: number): number | SocketError {
-    const link = this.links[l];
-    if (!link || link.owner !== owner || link.state === L_FREE) return socketError("closed", "the socket is closed");
-    if (link.proto === "UDP") {
+  write(s: Slot, owner: SlotOwner, data: string, host: string, port: number): number | SocketError {
+    if (s.owner !== owner || s.state === S_FREE || s.state >= S_CLOSING || s.ending || s.peerClosed) return sockErr("closed", "the socket is closed or closing");
+    if (!this.codec.is8bit(data)) return sockErr("invalid", "data has characters above 0xFF (UTF-8 text?): send bytes (E.toString of a Uint8Array, or Latin-1 characters)");
+    if (s.udp) {
       const bad = checkHost(host) || checkPort(port, false);
-      if (bad) return socketError("invalid", bad);
-      if (data.length < 1 || data.length > MAX_DATAGRAM) return socketError("invalid", "a datagram must be 1.." + MAX_DATAGRAM + " bytes, got " + data.length);
+      if (bad) return sockErr("invalid", bad);
+      if (data.length < 1 || data.length > MAX_DATAGRAM) return sockErr("invalid", "a datagram must be 1.." + MAX_DATAGRAM + " bytes, got " + data.length);
     }
-    if (link.ending || link.peerClosed || link.state === L_CLOSING || link.state === L_CLOSED) return socketError("closed", "the socket is closing");
-    if (data.length === 0) return TX_OK;
-    const r = link.tx.push(data, host, port);
-    if (r === TX_REFUSED || r === TX_WAIT) link.wantDrain = true;
-    if (r !== TX_REFUSED) this.kickTx(link);
+    if (!data.length) return TX_OK;
+    const r = s.tx.push(data, host, port);
+    if (r !== TX_OK) s.wantDrain = true;
+    if (r !== TX_FULL) this.kickTx(s);
     return r;
   }
 
-  /** Take up to `max` received bytes of link `l` (TCP). Consuming re-opens the receive window. */
-  read(l: number, owner: LinkOwner, max: number): string {
-    const link = this.links[l];
-    if (!link || link.owner !== owner || link.state === L_FREE) return "";
-    const s = link.ring.read(max);
-    if (s.length) this.afterConsume(link);
-    return s;
+  kickTx(s: Slot): void {
+    if (s.raw) s.raw.kick();
+    else this.kick();
   }
 
-  /** Bytes waiting in link `l`'s receive ring. */
-  buffered(l: number): number {
-    const link = this.links[l];
-    return link && link.state !== L_FREE ? link.ring.length : 0;
+  /** The owner read from the ring: the read window re-opens. */
+  consumed(s: Slot): void {
+    s.overflowed = false;
+    if (s.rxKnown > 0 || s.rxNote) this.kick();
   }
 
-  /**
-   * Take the next received datagram of UDP link `l` into out.data/ip/port; false when none.
-   * Buffer-access mode gives no sender: ip "" and port 0 (the module does not report it).
-   */
-  readDatagram(l: number, owner: LinkOwner, out: { data: string; ip: string; port: number }): boolean {
-    const link = this.links[l];
-    if (!link || link.owner !== owner || link.dgPending() === 0) return false;
-    out.data = link.ring.read(link.dgFrontLen());
-    out.ip = link.dgFrontIp();
-    out.port = link.dgFrontPort();
-    link.dgShift();
-    this.afterConsume(link);
-    return true;
-  }
-
-  /**
-   * The owner's link when a local close still has work to do on the module; undefined when there is
-   * none (not the owner, already closing) or the close was settled here (never opened, peer gone).
-   */
-  private closable(l: number, owner: LinkOwner, graceful: boolean): Link | undefined {
-    const link = this.links[l];
-    if (!link || link.owner !== owner) return undefined;
-    if (link.state === L_RESOLVING || (link.state === L_OPENING && !link.openSent)) {
-      // Not open yet: end() sends what was written once it is, then closes; destroy() gives up now.
-      if (graceful) link.ending = true;
-      else this.finish(link, "local");
-      return undefined;
-    }
-    if (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED) return undefined;
-    if (link.peerClosed) {
-      this.finish(link, link.closeReason);
-      return undefined;
-    }
-    return link;
-  }
-
-  /** Close after everything queued is sent (TCP end; UDP close). */
-  end(l: number, owner: LinkOwner): void {
-    const link = this.closable(l, owner, true);
-    if (!link) return;
-    link.ending = true;
-    if (link.tx.length() === 0) this.startClose(link, "local");
-    else this.kickTx(link);
+  /** Close after the send queue is empty (TCP end; UDP close). */
+  end(s: Slot, owner: SlotOwner): void {
+    if (s.owner !== owner) return;
+    if (!this.settleEarly(s, true)) return;
+    s.ending = true;
+    if (!s.tx.count()) this.startClose(s, "local");
+    else this.kickTx(s);
   }
 
   /** Close now; queued writes are dropped. */
-  destroy(l: number, owner: LinkOwner): void {
-    const link = this.closable(l, owner, false);
-    if (!link) return;
-    link.tx.clear();
-    this.startClose(link, "local");
+  destroy(s: Slot, owner: SlotOwner): void {
+    if (s.owner !== owner) return;
+    if (!this.settleEarly(s, false)) return;
+    s.tx.clear();
+    this.startClose(s, "local");
   }
 
-  status(l: number): LinkStatus {
-    const link = this.links[l];
-    const remote = link.proto === "UDP" ? "" : link.ip ? link.ip + ":" + link.port : link.host ? link.host + ":" + link.port : "";
-    return {
-      link: l,
-      state: LINK_STATE_NAMES[link.state],
-      proto: link.state === L_FREE ? "" : link.proto,
-      remote: remote,
-      localPort: link.localPort,
-      server: link.server,
-      rxBuffered: link.ring.length,
-      txQueued: link.tx.bytes(),
-      counters: link.counters,
-    };
-  }
-
-  /** Links holding a socket. */
-  linksInUse(): number {
-    let n = 0;
-    for (let i = 0; i < LINKS; i++) if (this.links[i].inUse()) n++;
-    return n;
-  }
-
-  transparentMode(): boolean {
-    return this.options.dataMode === "transparent";
-  }
-
-  // ==== supervisor ===========================================================================
-
-  /** The supervisor reports the modem online: reconcile the table with the module, then serve requests. */
-  onOnline(): void {
-    this.online = true;
-    this.reconciler.request();
-    this.schedulePump();
-  }
-
-  /** The supervisor reports every link lost: each socket and server is told once, with the reason. */
-  onLinksLost(reason: LinkLossReason): void {
-    this.online = false;
-    this.transparent.abandon();
-    for (let i = 0; i < LINKS; i++) {
-      this.orphan[i] = false;
-      this.finish(this.links[i], reason);
+  /** False when the close was settled here (not open yet, already closing, peer gone). */
+  private settleEarly(s: Slot, graceful: boolean): boolean {
+    if (s.state === S_RESOLVING || (s.state === S_OPENING && !s.openSent)) {
+      // end() before it opened sends what was written once it is, then closes; destroy() gives up now.
+      if (graceful) s.ending = true;
+      else this.finish(s, "local");
+      return false;
     }
-    for (let i = 0; i < SERVERS; i++) this.serverOps.finish(this.servers[i], reason);
+    if (s.state === S_FREE || s.state >= S_CLOSING) return false;
+    if (s.peerClosed) {
+      this.finish(s, s.reason);
+      return false;
+    }
+    return true;
   }
 
-  // ==== engine listener (payloads and transparent data) ======================================
-
-  payloadStart(kind: PayloadKind, link: number, length: number, rest: number, remote: string): void {
-    if (kind === "rxget") this.bufferRx.start(link, length, rest);
-    else this.pushRx.start(kind, link, length, remote);
+  /** The owner has handled the close event: the slot is free again. */
+  release(s: Slot, gen: number): void {
+    if (s.gen !== gen || s.state !== S_CLOSED) return;
+    s.reset();
+    this.kick();
   }
 
-  payloadData(kind: PayloadKind, link: number, data: string): void {
-    if (kind === "rxget") this.bufferRx.data(link, data);
-    else this.pushRx.data(data);
-  }
-
-  payloadEnd(kind: PayloadKind, link: number): void {
-    if (kind === "rxget") this.bufferRx.end(link);
-    else this.pushRx.end();
-  }
-
-  /** Transparent data-mode bytes. */
-  data(bytes: string): void {
-    this.transparent.onData(bytes);
-  }
-
-  // ==== internals shared with the path modules ==================================================
-
-  /** First free link (transparent mode: link 0 only), or -1. */
-  /**
-   * A free link for a socket of ours, or -1. Taken from the top (9 down): the module gives accepted
-   * server clients the lowest free number, and a `+CLIENT` on a link we are still resolving or
-   * opening would end that socket.
-   */
-  freeLink(): number {
-    if (this.transparentMode()) return this.links[0].state === L_FREE && !this.orphan[0] ? 0 : -1;
-    for (let i = LINKS - 1; i >= 0; i--) if (this.links[i].state === L_FREE && !this.orphan[i]) return i;
-    return -1;
-  }
-
-  /** Queue an event for link/server `target`. A full queue is settled at once (never loses a close). */
-  post(type: number, target: number, gen: number, arg: unknown): void {
-    if (this.events.push(type, target, gen, arg)) return;
-    this.events.drain();
-    this.events.push(type, target, gen, arg);
-  }
-
-  /** Raise an error event on `link` (counted). */
-  raise(link: Link, e: SocketError): void {
-    link.counters.errors++;
-    this.post(EV_ERROR, link.index, link.gen, e);
-  }
-
-  /** Bytes or datagrams arrived on `link`: one readable event until the owner handles it. */
-  notifyReadable(link: Link): void {
-    if (link.readablePending) return;
-    link.readablePending = true;
-    this.post(EV_READABLE, link.index, link.gen, undefined);
-  }
-
-  /** Raise `e`, then close the link (AT+CIPCLOSE when the module may have it open) with reason "error". */
-  fail(link: Link, e: SocketError): void {
-    if (link.state === L_FREE || link.state === L_CLOSED) return;
-    this.raise(link, e);
-    if (link.state === L_OPEN || (link.state === L_OPENING && link.openSent)) this.startClose(link, "error");
-    else this.finish(link, "error");
-  }
-
-  /** Ask the module to close `link`; the owner hears `reason` once the close is done. */
-  startClose(link: Link, reason: CloseReason): void {
-    if (link.state === L_FREE || link.state === L_CLOSED || link.state === L_CLOSING) return;
-    if (link.openTimer) this.sched.clearTimer(link.openTimer);
-    link.openTimer = 0;
-    link.state = L_CLOSING;
-    link.closeSent = false;
-    link.closeReason = reason;
-    this.schedulePump();
-  }
+  // ==== parts ===================================================================================
 
   /**
-   * The link is closed (the module no longer has it, or never will): queue the owner's close event
-   * (after any data still in the ring). Idempotent: a link is finished once per socket.
+   * A server accepted a client on module link `num`: bind it to a free slot as an open TCP link
+   * (owner set later by the part). Undefined when no slot is free (the part closes the link).
    */
-  finish(link: Link, reason: CloseReason): void {
-    if (link.state === L_FREE || link.state === L_CLOSED) return;
-    if (link.openTimer) this.sched.clearTimer(link.openTimer);
-    link.openTimer = 0;
-    if (link.txHoldTimer) this.sched.clearTimer(link.txHoldTimer);
-    link.txHoldTimer = 0;
-    if ((link.rxKnown > 0 || link.rxNotified || link.rxBusy) && reason !== "local" && link.state === L_OPEN) {
-      // The module held bytes we could not read before the link closed (never read a closed link:
-      // doc section 9). Reported, never silent.
-      link.counters.drops += link.rxKnown;
-      this.raise(link, socketError("lost", (link.rxKnown > 0 ? link.rxKnown + " received bytes" : "received bytes") + " were still in the module when the link closed"));
-    }
-    link.state = L_CLOSED;
-    link.closeReason = reason;
-    link.tx.clear();
-    link.rxKnown = 0;
-    link.rxNotified = false;
-    this.post(EV_CLOSE, link.index, link.gen, reason);
+  adopt(num: number, ip: string, port: number, server: number): Slot | undefined {
+    const old = this.slotOf(num);
+    // The module reused a link we still thought busy: that socket is gone.
+    if (old) this.finish(old, "lost");
+    this.orphan[num] = false;
+    const s = this.freeSlot();
+    if (!s) return undefined;
+    s.num = num;
+    s.state = S_OPEN;
+    s.ip = ip;
+    s.host = ip;
+    s.port = port;
+    s.server = server;
+    return s;
   }
 
-  /** Run `cmd` in the table's command slot; `handler` gets its result (skipped when `link`'s socket changed meanwhile). */
-  run(cmd: AtCommand, link: Link | undefined, handler: (r: AtResult) => void): boolean {
+  /** Close module link `num`, which no socket owns, when the command slot is free. */
+  closeLink(num: number): void {
+    this.orphan[num] = true;
+    this.kick();
+  }
+
+  /** Run `c` in the table's command slot (false when busy or refused); `done` is skipped when the slot's socket changed. */
+  run(c: AtCommand, s: Slot | undefined, done: (r: AtResult) => void): boolean {
     if (this.busy) return false;
-    const gen = link ? link.gen : 0;
-    const self = this;
     this.busy = true;
-    const ok = this.engine.submit(cmd, (r) => {
-      self.busy = false;
-      if (!link || link.gen === gen) handler(r);
-      self.schedulePump();
-    });
-    if (!ok) {
-      this.busy = false;
-      this.stats.refusedSubmits++;
-      if (!this.retryTimer) {
-        this.retryTimer = this.sched.setTimer(REFUSED_RETRY_MS, () => {
-          self.retryTimer = 0;
-          self.schedulePump();
-        });
-      }
-    }
-    return ok;
+    this.runS = s;
+    this.runGen = s ? s.gen : 0;
+    this.runDone = done;
+    // Always called from the table's task: the engine may write at once.
+    if (this.engine.submitNow(c, this.ran)) return true;
+    this.busy = false;
+    this.runS = undefined;
+    this.runDone = undefined;
+    this.refused();
+    return false;
   }
 
-  /** True when no table command is in the engine. */
-  idle(): boolean {
-    return !this.busy;
+  /** The command slot's command completed. */
+  private ranCmd(r: AtResult): void {
+    const s = this.runS;
+    const done = this.runDone as (r: AtResult) => void;
+    this.busy = false;
+    this.runS = undefined;
+    this.runDone = undefined;
+    if (!s || s.gen === this.runGen) done(r);
+    this.kick();
   }
 
-  schedulePump(): void {
-    if (this.pumpPosted) return;
+  /** The engine refused a command (queue full): try again a little later. */
+  private refused(): void {
     const self = this;
-    this.sched.post(() => self.pump());
-    this.pumpPosted = true; // only once posted: a refused post must not leave the table waiting forever
+    this.stats.refused++;
+    if (this.retry) return;
+    this.retry = this.sched.after(REFUSED_MS, function () {
+      self.retry = undefined;
+      self.kick();
+    });
   }
 
-  // ==== private ==============================================================================
+  // ==== supervisor ================================================================================
 
-  private kickTx(link: Link): void {
-    if (this.transparentMode()) this.transparent.kick();
-    else this.schedulePump();
+  /** The modem is online: reconcile with the module, then serve requests. */
+  up(): void {
+    this.online = true;
+    this.reconcileWanted = true;
+    // Queued now, before the app hears "online": a transparent server's AT+SERVERSTART must be
+    // the last command (a client's CONNECT can come right after it and turn commands into data).
+    this.pump();
   }
 
-  private afterConsume(link: Link): void {
-    link.overflowQueued = false; // the next overflow is a new incident
-    if (this.options.dataMode === "buffer" && link.state === L_OPEN && (link.rxKnown > 0 || link.rxNotified)) this.schedulePump();
+  /** Every link was lost: each socket is told once, with the reason. */
+  down(reason: CloseReason): void {
+    this.online = false;
+    for (let n = 0; n < LINKS; n++) this.orphan[n] = false;
+    for (let i = 0; i < this.slots.length; i++) this.finish(this.slots[i], reason);
+  }
+
+  /** Ask AT+CIPCLOSE? at the next free command slot. */
+  reconcile(): void {
+    this.reconcileWanted = true;
+    this.kick();
+  }
+
+  // ==== events to owners ==========================================================================
+
+  tell(s: Slot, type: number, arg: SocketError | CloseReason | undefined): void {
+    if (type === EV_ERROR) s.counters.errors++;
+    const o = s.owner;
+    if (o) o.ev(type, arg);
+  }
+
+  /** Raise `e`, then close (AT+CIPCLOSE when the module may have the link) with reason "error". */
+  fail(s: Slot, e: SocketError): void {
+    if (s.state === S_FREE || s.state === S_CLOSED) return;
+    this.tell(s, EV_ERROR, e);
+    if (s.state === S_OPEN || (s.state === S_OPENING && s.openSent)) this.startClose(s, "error");
+    else this.finish(s, "error");
+  }
+
+  /** Ask the module to close the link; the owner hears `reason` when it is closed. */
+  startClose(s: Slot, reason: CloseReason): void {
+    if (s.state === S_FREE || s.state >= S_CLOSING) return;
+    this.sched.cancel(s.openTimer);
+    s.state = S_CLOSING;
+    s.closeSent = false;
+    s.reason = reason;
+    // In data mode the AT+CIPCLOSE waits for the line: the raw path leaves data mode first.
+    if (s.raw) s.raw.kick();
+    this.kick();
+    // A link in data mode: its part leaves data mode so that AT+CIPCLOSE can go.
+    if (s.raw) s.raw.kick();
+  }
+
+  /** The link is closed (or never will be open): the owner's close event, once. */
+  finish(s: Slot, reason: CloseReason): void {
+    if (s.state === S_FREE || s.state === S_CLOSED) return;
+    this.sched.cancel(s.openTimer);
+    this.sched.cancel(s.txTimer);
+    s.state = S_CLOSED;
+    s.reason = reason;
+    s.tx.clear();
+    s.rxKnown = 0;
+    s.rxNote = false;
+    this.tell(s, EV_CLOSE, reason);
+  }
+
+  /** The send queue emptied: drain when a write was told to wait; close when ending. */
+  emptied(s: Slot): void {
+    if (s.wantDrain) {
+      s.wantDrain = false;
+      this.tell(s, EV_DRAIN, undefined);
+    }
+    if (s.ending && s.state === S_OPEN) this.startClose(s, "local");
+  }
+
+  /** Bytes or a datagram arrived on `s`. */
+  readable(s: Slot): void {
+    this.tell(s, EV_READABLE, undefined);
+  }
+
+  // ==== engine listener ===========================================================================
+
+  payload(kind: number, link: number, data: string, rest: number, remote: string): void {
+    if (kind === K_RXGET) this.rx.readData(link, data, rest);
+    else this.rx.pushed(kind, link, data, remote);
+  }
+
+  /** A malformed read: its command fails with kind "badRead" and the read's completion (rx.ts) reports it on the socket. */
+  badRead(): void {
+    // nothing more to do here
+  }
+
+  // ==== the command slot ==========================================================================
+
+  kick(): void {
+    this.sched.post(this.task);
   }
 
   private pump(): void {
-    this.pumpPosted = false;
-    if (this.busy || !this.online || this.transparent.blocksCommands()) return;
-    if (this.reconciler.work()) return;
-    // Transparent data mode: sending is a UART write; a command submitted now waits in the engine
-    // until the transparent path escapes to command mode (it watches the engine's queue).
-    if (this.engine.isDataMode()) this.transparent.kick();
-    for (let k = 0; k < WORK_SLOTS; k++) {
-      let i = this.cursor + k;
-      if (i >= WORK_SLOTS) i -= WORK_SLOTS;
-      if (this.work(i)) {
-        this.cursor = i + 1 === WORK_SLOTS ? 0 : i + 1;
+    if (this.busy || !this.online || this.engine.borrowed()) return;
+    if (this.reconcileWanted && this.sendReconcile()) return;
+    if (this.orphan.indexOf(true) >= 0 && this.orphans()) return;
+    const k = this.slots.length * 2;
+    for (let j = 0; j < k; j++) {
+      let i = this.cursor + j;
+      if (i >= k) i -= k;
+      const s = this.slots[i >> 1];
+      if (s.state === S_FREE) {
+        // Nothing to do (not called: each call is lexed whole), for its send half either.
+        if (!(i & 1)) j++;
+        continue;
+      }
+      // Transparent mode sends only through the raw path (an accepted client's bytes wait for its CONNECT).
+      const sent = i & 1 ? s.state === S_OPEN && !s.peerClosed && !s.raw && this.opts.dataMode !== "transparent" && this.tx.work(s) : this.control(s);
+      if (sent) {
+        this.cursor = i + 1 === k ? 0 : i + 1;
         return;
       }
       if (this.busy) return;
     }
   }
 
-  /** Try work item `i`; true when a command was submitted. */
-  private work(i: number): boolean {
-    if (i < LINKS) return this.control(this.links[i]);
-    if (i < LINKS * 2) {
-      const link = this.links[i - LINKS];
-      if (this.transparentMode()) return false;
-      return link.state === L_OPEN && !link.peerClosed ? this.txPath.work(link) : false;
-    }
-    return this.serverOps.work(this.servers[i - LINKS * 2]);
-  }
-
-  /** Close, open or read on `link`. */
-  private control(link: Link): boolean {
-    const self = this;
-    if (link.state === L_CLOSING) {
-      if (link.closeSent) return false;
-      link.closeSent = true;
-      const sent = this.run(cipClose(link.index), link, (r) => {
-        // Refused or unanswered: the module's view may differ from ours; ask it.
-        if (r.error) self.reconciler.request();
-        self.finish(link, link.closeReason);
-      });
-      if (!sent) link.closeSent = false;
-      return sent;
-    }
-    if (this.orphan[link.index] && (link.state === L_FREE || link.state === L_RESOLVING || (link.state === L_OPENING && !link.openSent))) {
-      // The module still holds this number (reconciliation found it): free it before opening ours.
-      const l = link.index;
-      return this.run(cipClose(l), undefined, () => {
-        self.orphan[l] = false;
-        self.stats.orphansClosed++;
-        self.schedulePump();
-      });
-    }
-    if (link.state === L_OPENING && !link.openSent) return this.sendOpen(link);
-    if (link.state === L_OPEN && this.options.dataMode === "buffer") {
-      if (this.bufferRx.work(link)) return true;
-      if (link.peerClosed && link.rxKnown === 0 && !link.rxNotified && !link.rxBusy) this.finish(link, link.closeReason);
+  /** Close the first orphan link that no slot of ours is about to use; true when a command went out. */
+  private orphans(): boolean {
+    for (let n = 0; n < LINKS; n++) {
+      if (!this.orphan[n]) continue;
+      // Also when one of ours waits to open on that number (claimed before the reconciliation found it).
+      const o = this.slotOf(n);
+      if (!o || o.state === S_RESOLVING || (o.state === S_OPENING && !o.openSent)) {
+        this.closeOrphan(n);
+        return true;
+      }
     }
     return false;
   }
 
-  private sendOpen(link: Link): boolean {
-    const transparent = this.transparentMode();
-    const built = link.proto === "TCP" ? cipOpen(link.index, "TCP", link.ip, link.port, 0, transparent) : cipOpen(link.index, "UDP", "", 0, link.localPort, false);
+  /** AT+CIPCLOSE for module link `n`, which no socket owns. */
+  private closeOrphan(n: number): void {
     const self = this;
-    let cmd: AtCommand;
-    if (transparent) {
-      cmd = { request: built.request, connect: true, timeoutMs: this.options.connectTimeoutMs };
-    } else {
-      // Completes on OK; the result `+CIPOPEN: <l>,<err>` is taken as a URC (before or after the OK),
-      // so a slow connect does not hold the AT engine for minutes.
-      cmd = { request: built.request, timeoutMs: SHORT_MS };
-    }
-    link.openSent = true;
-    const ok = this.run(cmd, link, (r) => {
-      if (link.state !== L_OPENING) return;
+    this.run({ request: "AT+CIPCLOSE=" + n, timeout: SHORT_MS, async: "+CIPCLOSE: " + n + ",", errField: 0 }, undefined, function () {
+      self.orphan[n] = false;
+      self.stats.orphansClosed++;
+    });
+  }
+
+  /** Close, open or read on `s`; true when a command went out. */
+  // Short: the open slot's read is the hot case; closing and opening are apart.
+  private control(s: Slot): boolean {
+    const st = s.state;
+    if (st === S_OPEN) return this.buffered && (this.rx.work(s) || (s.peerClosed && this.readAllDone(s)));
+    if (st === S_CLOSING) return this.closeWork(s);
+    return st === S_OPENING && !s.openSent && this.sendOpen(s);
+  }
+
+  /** A slot whose peer closed has had everything announced read: it closes now. */
+  private readAllDone(s: Slot): boolean {
+    if (!s.rxKnown && !s.rxNote && !s.rxBusy) this.finish(s, s.reason);
+    return false;
+  }
+
+  /** AT+CIPCLOSE for a closing slot (once). */
+  private closeWork(s: Slot): boolean {
+    const self = this;
+    if (s.closeSent) return false;
+    s.closeSent = true;
+    const sent = this.run({ request: "AT+CIPCLOSE=" + s.num, timeout: SHORT_MS, async: "+CIPCLOSE: " + s.num + ",", errField: 0 }, s, function (r) {
+      // Refused or unanswered: the module's view may differ from ours; ask it.
+      if (r.error) self.reconcile();
+      self.finish(s, s.reason);
+    });
+    if (!sent) s.closeSent = false;
+    return sent;
+  }
+
+  private sendOpen(s: Slot): boolean {
+    const self = this;
+    const transparent = this.opts.dataMode === "transparent";
+    const req = "AT+CIPOPEN=" + s.num + (s.udp ? ',"UDP",,,' + s.lport : ',"TCP","' + s.ip + '",' + s.port);
+    // Completes on OK (transparent: on CONNECT); the result `+CIPOPEN: <l>,<err>` is a URC, so a
+    // slow connect does not hold the AT engine for minutes.
+    const c: AtCommand = transparent ? { request: req, timeout: this.opts.connectTimeoutMs, connect: true } : { request: req, timeout: SHORT_MS };
+    s.openSent = true;
+    const ok = this.run(c, s, function (r) {
+      if (s.state !== S_OPENING) return;
       if (r.error) {
-        self.raise(link, fromModem(r.error, "AT+CIPOPEN failed"));
-        if (r.error.kind === "timeout") self.startClose(link, "error");
-        else self.finish(link, "error");
+        self.tell(s, EV_ERROR, fromModem(r.error, "AT+CIPOPEN failed"));
+        if (r.error.kind === "timeout") self.startClose(s, "error");
+        else self.finish(s, "error");
         return;
       }
-      if (transparent) self.opened(link);
+      if (transparent) self.opened(s);
     });
     if (!ok) {
-      link.openSent = false;
+      s.openSent = false;
       return false;
     }
     if (!transparent) {
-      link.openTimer = this.sched.setTimer(this.options.connectTimeoutMs, () => {
-        link.openTimer = 0;
-        if (link.state === L_OPENING) self.fail(link, { kind: "timeout", code: -1, text: "no +CIPOPEN result within " + self.options.connectTimeoutMs + " ms" });
+      const gen = s.gen;
+      s.openTimer = this.sched.after(this.opts.connectTimeoutMs, function () {
+        if (s.gen === gen && s.state === S_OPENING) self.fail(s, sockErr("timeout", "no +CIPOPEN result within " + self.opts.connectTimeoutMs + " ms"));
       });
     }
     return true;
   }
 
-  /** The link is open on the module. */
-  opened(link: Link): void {
-    if (link.openTimer) this.sched.clearTimer(link.openTimer);
-    link.openTimer = 0;
-    link.state = L_OPEN;
-    this.post(EV_CONNECT, link.index, link.gen, undefined);
-    if (this.transparentMode()) this.transparent.started();
-    if (link.ending && link.tx.length() === 0) this.startClose(link, "local"); // end() before it opened
-    this.schedulePump();
+  /** The link is open on the module (transparent mode: CONNECT came, the module is in data mode). */
+  opened(s: Slot): void {
+    this.sched.cancel(s.openTimer);
+    s.state = S_OPEN;
+    const h = this.dataHook;
+    if (h && this.opts.dataMode === "transparent") h(s);
+    this.tell(s, EV_CONNECT, undefined);
+    if (s.ending && !s.tx.count()) this.startClose(s, "local");
+    this.kickTx(s);
   }
 
-  /** `+CIPOPEN: <l>,<err>` (the async result of our AT+CIPOPEN; query answers never reach here). */
+  /** `+CIPOPEN: <l>,<err>`: the async result of our AT+CIPOPEN (query answers never reach here). */
   private onOpenResult(line: string): void {
-    const body = line.substr(10);
-    const comma = body.indexOf(",");
-    if (comma < 0) return;
-    const l = parseInt(body.substr(0, comma), 10);
-    const err = parseInt(body.substr(comma + 1), 10);
+    const f = line.substr(10).split(",");
+    const l = parseInt(f[0], 10);
+    const err = parseInt(f[1], 10);
     if (!(l >= 0 && l < LINKS) || isNaN(err)) return;
-    const link = this.links[l];
-    if (link.state === L_OPENING && link.openSent) {
-      if (err === 0) this.opened(link);
+    const s = this.slotOf(l);
+    if (s && s.state === S_OPENING && s.openSent) {
+      if (err === 0) this.opened(s);
       else {
-        this.raise(link, fromModem(modemError("async", String(err)), "AT+CIPOPEN failed"));
-        this.finish(link, "error");
+        this.tell(s, EV_ERROR, fromModem(atError("async", String(err)), "AT+CIPOPEN failed"));
+        this.finish(s, "error");
       }
       return;
     }
-    if (err === 0 && (link.state === L_FREE || link.state === L_CLOSING || link.state === L_CLOSED)) {
-      // A late success for a socket that gave up (timed out, destroyed while connecting, its
-      // AT+CIPCLOSE refused): the module has a link nobody owns. Closed once the slot is free.
-      this.orphan[l] = true;
-      this.schedulePump();
-    }
+    // A late success for a socket that gave up: the module has a link nobody owns.
+    if (err === 0 && (!s || s.state >= S_CLOSING)) this.closeLink(l);
   }
 
   /** `+IPCLOSE: <l>,<reason>`: the module closed the link on its own. */
   private onIpClose(line: string): void {
-    const body = line.substr(9).trim();
-    const comma = body.indexOf(",");
-    const l = parseInt(comma < 0 ? body : body.substr(0, comma), 10);
-    const why = comma < 0 ? 0 : parseInt(body.substr(comma + 1), 10);
+    const f = line.substr(9).split(",");
+    const l = parseInt(f[0], 10);
+    const why = parseInt(f[1], 10);
     if (!(l >= 0 && l < LINKS)) return;
-    const link = this.links[l];
     this.orphan[l] = false;
-    if (link.state === L_CLOSING) {
-      // We are closing it too: an AT+CIPCLOSE in flight finishes it; one not yet sent is not needed.
-      if (!link.closeSent) this.finish(link, link.closeReason);
+    const s = this.slotOf(l);
+    if (!s) return;
+    if (s.state === S_CLOSING) {
+      // Closing it ourselves: an AT+CIPCLOSE in flight finishes it; one not yet sent is not needed.
+      if (!s.closeSent) this.finish(s, s.reason);
       return;
     }
     const reason: CloseReason = why === 1 ? "remote" : why === 2 ? "timeout" : "local";
-    if (this.options.readAfterRemoteClose && this.options.dataMode === "buffer" && link.state === L_OPEN && (link.rxKnown > 0 || link.rxNotified || link.rxBusy)) {
-      // Read what the module still holds, then close (see the option's caveat).
-      link.peerClosed = true;
-      link.closeReason = reason;
-      link.tx.clear();
-      this.schedulePump();
+    if (this.opts.dataMode === "buffer" && s.state === S_OPEN && (s.rxKnown > 0 || s.rxNote || s.rxBusy)) {
+      // Bytes announced before the close are read, exactly as many as announced; then it closes.
+      s.peerClosed = true;
+      s.reason = reason;
+      s.tx.clear();
+      this.kick();
       return;
     }
-    this.finish(link, reason);
+    this.finish(s, reason);
   }
 
-  private dispatch(type: number, target: number, gen: number, arg: unknown): void {
-    if (type >= EV_LISTENING) {
-      this.serverOps.dispatch(type, target, gen, arg);
-      return;
-    }
-    const link = this.links[target];
-    if (link.gen !== gen) return;
-    const owner = link.owner;
-    try {
-      switch (type) {
-        case EV_CONNECT:
-          if (owner && link.state === L_OPEN) owner.connected();
-          break;
-        case EV_READABLE:
-          link.readablePending = false;
-          if (owner && (link.ring.length > 0 || link.dgPending() > 0)) owner.readable();
-          break;
-        case EV_DRAIN:
-          if (owner) owner.drain();
-          break;
-        case EV_ERROR:
-          if (owner) owner.error(arg as SocketError);
-          break;
-        case EV_CLOSE:
-          // Last data first; during closed() the ring can still be read (a paused socket flushes it); then the slot is free.
-          if (owner && (link.ring.length > 0 || link.dgPending() > 0)) owner.readable();
-          if (owner) owner.closed(arg as CloseReason);
-          link.reset();
-          this.schedulePump();
-          break;
+  /** AT+CIPCLOSE?: orphans closed, sockets the module no longer has finished ("lost"). */
+  private sendReconcile(): boolean {
+    const self = this;
+    const gens: number[] = [];
+    for (let i = 0; i < this.slots.length; i++) gens.push(this.slots[i].gen);
+    const ok = this.run({ request: "AT+CIPCLOSE?", timeout: 5000, match: "+CIPCLOSE: ", need: true }, undefined, function (r) {
+      if (r.error || !r.lines.length) return;
+      const flags = r.lines[0].substr(11).split(",");
+      for (let n = 0; n < LINKS && n < flags.length; n++) {
+        const open = flags[n].trim() === "1";
+        const s = self.slotOf(n);
+        const mine = s && s.gen === gens[self.slots.indexOf(s)];
+        if (open && (!s || s.state === S_RESOLVING || (s.state === S_OPENING && !s.openSent))) self.orphan[n] = true;
+        else if (!open && s && mine && s.state === S_OPEN && !s.raw) self.finish(s, "lost");
       }
-    } catch (e) {
-      this.stats.callbackErrors++;
-      if (type === EV_CLOSE && link.gen === gen) link.reset();
+    });
+    if (ok) {
+      this.reconcileWanted = false;
+      this.stats.reconciles++;
     }
-  }
-
-  /** The send queue of `link` emptied: drain event when a write was told to wait; close when ending. */
-  txEmptied(link: Link): void {
-    if (link.wantDrain) {
-      link.wantDrain = false;
-      this.post(EV_DRAIN, link.index, link.gen, undefined);
-    }
-    if (link.ending && link.state === L_OPEN) this.startClose(link, "local");
+    return ok;
   }
 }
 

@@ -1,5 +1,7 @@
 // Ambient declarations for Espruino globals that @types/espruino 1.95 lacks or types too narrowly.
 declare function setTimeout(fn: () => void, ms: number): number;
+declare function setInterval(fn: () => void, ms: number): number;
+declare function clearInterval(id: number): void;
 declare namespace E {
   function toString(data: Uint8Array): string;
   function on(event: "init" | "kill", handler: () => void): void;
@@ -16,6 +18,8 @@ declare interface Serial {
   path: string;
 }
 declare var console: { log(msg: string): void };
+/** The Pin constructor: `new Pin("D4")`; an unknown name gives a Pin whose String() is not the name. */
+declare var Pin: { new (name: string): Pin };
 
 // STM32 pin names (Espruino Pico/WiFi boards), missing from @types/espruino.
 declare var A0: Pin, A1: Pin, A2: Pin, A3: Pin, A4: Pin, A5: Pin, A6: Pin, A7: Pin, A8: Pin, A9: Pin, A10: Pin, A11: Pin, A12: Pin, A13: Pin, A14: Pin, A15: Pin;

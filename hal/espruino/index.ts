@@ -15,8 +15,13 @@ function serialPort(port: number): Serial | undefined {
   }
 }
 
-/** Espruino accepts a pin name string ("D4", "B3") wherever it takes a Pin. */
+/**
+ * A board pin by name ("D4", "B3"); throws Error when this device has no such pin (a board
+ * definition for another device): a wrong wiring fails at setup, not later inside a task. The
+ * check touches no hardware: an unknown name makes an empty Pin object.
+ */
 function pinOf(name: string): Pin {
+  if (String(new Pin(name)) !== name) throw new Error("a76xx: pin " + name + " does not exist on this device; check the board definition");
   return name as unknown as Pin;
 }
 
@@ -26,6 +31,11 @@ export const espruinoCodec: ByteCodec = {
   },
   fromBytes(bytes: Uint8Array, start: number, end: number): string {
     return E.toString(bytes.subarray(start, end));
+  },
+  is8bit(s: string): boolean {
+    // A UTF-8 string whose UART bytes outnumber its characters cannot go out one byte a character.
+    const u = E as unknown as { isUTF8?: (s: string) => boolean };
+    return !u.isUTF8 || !u.isUTF8(s) || E.toUint8Array(s).length === s.length;
   },
 };
 
@@ -71,38 +81,45 @@ function inputPin(w: PinWiring): InputPin {
  * The UART the board wires to the modem. Nothing touches the port until `setup` is called.
  * Throws Error when the board names a SerialN this build does not have (a configuration error).
  */
-function uartFor(board: BoardDef): Uart {
-  const serial = serialPort(board.uart.port);
+function uartFor(board: BoardDef, given: Serial | undefined): Uart {
+  const serial = given || serialPort(board.uart.port);
   if (!serial) throw new Error("a76xx: this Espruino build has no Serial" + board.uart.port);
   let handler: ((chunk: string) => void) | undefined = undefined;
-  let listening = false;
+  // A device path (the Linux build) replaces the pins; otherwise the pins are checked now.
+  const u = board.uart;
+  const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
+  if (u.path) opts.path = u.path;
+  else {
+    if (u.rx) opts.rx = pinOf(u.rx);
+    if (u.tx) opts.tx = pinOf(u.tx);
+    if (u.cts) opts.cts = pinOf(u.cts);
+  }
+  // Espruino's Linux build quits when no timer is pending (an open serial port does not count); a
+  // board never does. A serial device path means that build: an idle timer keeps it running, as a
+  // board would, while the UART is open (a transparent server may wait for a client with nothing else pending).
+  let alive: number | undefined = undefined;
   return {
     setup(baud: number): void {
-      const opts: { rx?: Pin; tx?: Pin; cts?: Pin; path?: string } = {};
-      if (board.uart.rx) opts.rx = pinOf(board.uart.rx);
-      if (board.uart.tx) opts.tx = pinOf(board.uart.tx);
-      if (board.uart.cts) opts.cts = pinOf(board.uart.cts);
-      if (board.uart.path) {
-        opts.path = board.uart.path;
-        serial.path = board.uart.path;
+      if (u.path) {
+        serial.path = u.path;
+        if (alive === undefined) alive = setInterval(function () {}, 600000);
       }
       serial.setup(baud, opts);
-      if (!listening) {
-        listening = true;
-        serial.on("data", (chunk: string) => {
-          if (handler) handler(chunk);
-        });
-      }
     },
     write(data: string): void {
       serial.write(data);
     },
     onData(h: (chunk: string) => void): void {
+      // The handler is the parser's feed itself: no wrapper call per chunk.
+      if (handler) serial.removeAllListeners("data");
       handler = h;
+      serial.on("data", h);
     },
     close(): void {
-      if (listening) serial.removeAllListeners("data");
-      listening = false;
+      if (handler) serial.removeAllListeners("data");
+      handler = undefined;
+      if (alive !== undefined) clearInterval(alive);
+      alive = undefined;
     },
   };
 }
@@ -142,12 +159,13 @@ const espruinoConsole: ConsolePort = (function (): ConsolePort {
 })();
 
 /**
- * Build the HAL for `board` on Espruino. Pins are created but not driven: the modem driver decides
- * when to write them. Throws Error on a board that names a serial port this build lacks.
+ * Build the HAL for `board` on Espruino (on `serial` when given, else the board's SerialN). Pins are
+ * created but not driven: the modem driver decides when to write them. Throws Error on a board
+ * that names a serial port this build lacks.
  */
-export function createEspruinoHal(board: BoardDef): Hal {
+export function createEspruinoHal(board: BoardDef, serial?: Serial): Hal {
   const hal: Hal = {
-    uart: uartFor(board),
+    uart: uartFor(board, serial),
     clock: espruinoClock,
     codec: espruinoCodec,
     console: espruinoConsole,

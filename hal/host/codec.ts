@@ -9,4 +9,7 @@ export const nodeCodec: ByteCodec = {
   fromBytes(bytes: Uint8Array, start: number, end: number): string {
     return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
   },
+  is8bit(s: string): boolean {
+    return !/[^\x00-\xff]/.test(s);
+  },
 };

@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { createTestHal, TestHal } from "../../hal/host/test-hal";
 import { BoardDef } from "../../firmware/core/board";
 import { createModem, Modem } from "../../firmware/app/index";
+import { allParts } from "../../firmware/parts/index";
 import { A76xxSim, pumpUntil, TcpClient, TcpPeer, UdpPeer } from "../../tools/sim/index";
 import * as tcpEcho from "../../examples/tcp-echo";
 import * as udpEcho from "../../examples/udp-echo";
@@ -10,7 +11,7 @@ import * as httpGet from "../../examples/http-get";
 import * as server from "../../examples/server";
 import * as net from "net";
 
-const board: BoardDef = { id: "sim", name: "sim", uart: { port: 1, baud: 921600 }, atRxRingBytes: 4096, socketRxRingBytes: 4096 };
+const board: BoardDef = { id: "sim", name: "sim", uart: { port: 1, baud: 921600 }, atRxRingBytes: 4096, socketRxRingBytes: 4096, links: 4 };
 
 describe("examples run against the simulator", function () {
   this.timeout(30000);
@@ -22,11 +23,14 @@ describe("examples run against the simulator", function () {
 
   function world(mode: "buffer" | "push"): Modem {
     hal = createTestHal({ baud: 921600, toHostChunk: 512, toModemChunk: 512 });
-    sim = new A76xxSim({ clock: hal.clock, startPoweredOn: true });
+    // every module port an example uses is mapped to an ephemeral host port (no fixed host ports)
+    const portMap: { [p: number]: number } = { 8080: 0 };
+    for (let p = 49152; p < 49162; p++) portMap[p] = 0;
+    sim = new A76xxSim({ clock: hal.clock, startPoweredOn: true, portMap });
     sim.attach(hal.wire.modem, {}, { toHost: hal.wire.toHost });
     lines = [];
     console.log = (...a: unknown[]) => lines.push(a.join(" "));
-    return createModem(hal, board, { dataMode: mode, healthCheckMs: 0 });
+    return createModem(hal, board, { dataMode: mode, healthCheckMs: 0, parts: allParts });
   }
 
   function until(done: () => boolean, ms: number): Promise<boolean> {
@@ -66,6 +70,18 @@ describe("examples run against the simulator", function () {
     assert.ok(await until(() => lines.some((l) => l.indexOf("done") === 0), 20000), lines.join("\n"));
     assert.strictEqual(lines[0], "HTTP/1.1 200 OK");
     assert.strictEqual(lines[1], "done (local): 5 body bytes");
+  });
+
+  it("http-get against a server that closes right after the body (no Content-Length): every body byte, then done (remote) — issue 16 item 14", async () => {
+    const body = "x".repeat(3000) + "end";
+    const srv = net.createServer((s) => s.once("data", () => s.end("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    closers.push(() => new Promise((r) => srv.close(r)));
+    const m = world("buffer");
+    httpGet.main(m, { host: "127.0.0.1", port: String((srv.address() as net.AddressInfo).port), path: "/" });
+    assert.ok(await until(() => lines.some((l) => l.indexOf("done") === 0), 20000), lines.join("\n"));
+    assert.strictEqual(lines[0], "HTTP/1.1 200 OK");
+    assert.deepStrictEqual(lines.slice(1), ["done (remote): " + body.length + " body bytes"], lines.join("\n"));
   });
 
   it("server greets and echoes a client", async () => {

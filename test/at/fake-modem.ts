@@ -3,7 +3,9 @@
 // Rules map a command (exact text without CR, or a RegExp) to a reply: a string written as is, or a
 // function that may write several times, schedule later writes, or ask for a payload after a prompt.
 // Rules added with `once` are used a single time and take precedence over permanent ones. With
-// `echo` on, every command is echoed as `<command><CR>` before the reply, as the module does.
+// `echo` on, every command is echoed as `<command><CR>` before the reply, as the module does. ESC
+// discards the command line typed so far, and cancels a payload being taken (nothing is sent). In
+// data mode (set by a rule with its CONNECT) bytes go to the peer until "+++".
 import { TestHal } from "../../hal/host/test-hal";
 
 export type Reply = string | ((cmd: string, modem: FakeModem) => void);
@@ -20,6 +22,12 @@ export class FakeModem {
   /** Payloads received after prompts. */
   readonly payloads: string[] = [];
   echo = false;
+  /** ESC bytes received. */
+  escapes = 0;
+  /** In data mode (a rule sets it with its CONNECT): bytes go to `peer` until "+++" (guard times not modelled). */
+  dataMode = false;
+  /** Bytes carried to the peer in data mode. */
+  peer = "";
   private rules: Rule[] = [];
   private rx = "";
   private payloadLeft = 0;
@@ -73,10 +81,32 @@ export class FakeModem {
   }
 
   private onHost(chunk: string): void {
+    if (this.dataMode) {
+      this.peer += chunk;
+      if (this.peer.substr(this.peer.length - 3) === "+++") {
+        this.peer = this.peer.substr(0, this.peer.length - 3);
+        this.dataMode = false;
+        const rule = this.find("+++");
+        if (rule) {
+          if (typeof rule.reply === "string") this.send(rule.reply);
+          else rule.reply("+++", this);
+        }
+      }
+      return;
+    }
     let pos = 0;
     while (pos < chunk.length) {
+      if (chunk.charCodeAt(pos) === 27) {
+        this.escapes++;
+        this.rx = "";
+        this.payloadLeft = 0;
+        this.payloadThen = undefined;
+        pos++;
+        continue;
+      }
       if (this.payloadLeft > 0) {
-        const take = Math.min(this.payloadLeft, chunk.length - pos);
+        const esc = chunk.indexOf("\x1b", pos);
+        const take = Math.min(this.payloadLeft, (esc < 0 ? chunk.length : esc) - pos);
         this.payloadAcc += chunk.substr(pos, take);
         this.payloadLeft -= take;
         pos += take;
@@ -88,7 +118,13 @@ export class FakeModem {
         }
         continue;
       }
+      const e = chunk.indexOf("\x1b", pos);
       const cr = chunk.indexOf("\r", pos);
+      if (e >= 0 && (cr < 0 || e < cr)) {
+        this.rx += chunk.substring(pos, e);
+        pos = e;
+        continue;
+      }
       if (cr < 0) {
         this.rx += chunk.substr(pos);
         if (this.rx === "+++") {

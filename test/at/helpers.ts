@@ -1,14 +1,13 @@
-// Test helpers for the AT engine: an event recorder, chunked feeding, and a rig (test HAL + scheduler + engine + fake modem).
-import { nodeCodec } from "../../hal/host/codec";
+// Test helpers for the AT layer: an event recorder, chunked feeding, a test borrower, and a rig (test HAL + scheduler + engine + fake modem).
 import { createTestHal, TestHal } from "../../hal/host/test-hal";
 import { ChunkPolicy } from "../../hal/host/paced-line";
-import { Scheduler, defaultSchedulerOptions } from "../../firmware/core/scheduler";
-import { AtParser, AtParserSink, FinalKind, PayloadKind } from "../../firmware/at/parser";
-import { AtEngine, AtEngineListener, AtEngineOptions, defaultAtEngineOptions } from "../../firmware/at/engine";
+import { Scheduler } from "../../firmware/core/sched";
+import { AtParser, FinalKind, K_IPD, K_RECEIVE, K_RXGET, ParserSink } from "../../firmware/at/parser";
+import { AtEngine, Borrower, EngineListener, EngineOptions } from "../../firmware/at/engine";
 import { AtCommand, AtResult } from "../../firmware/at/command";
 import { FakeModem } from "./fake-modem";
 
-/** Printable form of an 8-bit string: \r \n and non-printable bytes escaped. */
+/** Printable form of an 8-bit string: \r \n \\ and non-printable bytes as \xNN. */
 export function esc(s: string): string {
   let out = "";
   for (let i = 0; i < s.length; i++) {
@@ -22,15 +21,26 @@ export function esc(s: string): string {
   return out;
 }
 
+export function kindName(k: number): string {
+  return k === K_IPD ? "ipd" : k === K_RECEIVE ? "receive" : k === K_RXGET ? "rxget" : "kind" + k;
+}
+
+export interface Payload {
+  kind: string;
+  link: number;
+  rest: number;
+  remote: string;
+  data: string;
+}
+
 /**
- * Records parser/engine events as strings. Payload and data pieces are merged (their split depends
- * on chunking; their concatenation must not), so two logs of one stream compare equal.
+ * Records parser and engine events as strings. Data-mode bytes are merged (their split depends on
+ * chunking; their concatenation must not), so two logs of one stream compare equal.
  */
-export class EventLog implements AtParserSink, AtEngineListener {
+export class EventLog implements ParserSink, EngineListener {
   readonly events: string[] = [];
-  /** Payloads as delivered: kind, link, length, rest, remote and the bytes. */
-  readonly payloads: Array<{ kind: PayloadKind; link: number; length: number; rest: number; remote: string; data: string }> = [];
-  private open: { kind: PayloadKind; link: number; length: number; rest: number; remote: string; data: string } | undefined;
+  /** Payloads as delivered. */
+  readonly payloads: Payload[] = [];
   private dataAcc = "";
   /** Called on `prompt` (parser tests re-arm here) and `connect` (may switch data mode). */
   onPrompt: (() => void) | undefined;
@@ -63,25 +73,14 @@ export class EventLog implements AtParserSink, AtEngineListener {
     this.push("connect " + text);
     if (this.onConnect) this.onConnect(text);
   }
-  closed(): void {
-    this.push("closed");
-  }
-  payloadStart(kind: PayloadKind, link: number, length: number, rest: number, remote: string): void {
-    this.flushData();
-    this.open = { kind, link, length, rest, remote, data: "" };
-  }
-  payloadData(kind: PayloadKind, link: number, data: string): void {
-    if (!this.open) throw new Error("payloadData outside a payload");
-    if (this.open.kind !== kind || this.open.link !== link) throw new Error("payloadData kind/link mismatch");
-    this.open.data += data;
-  }
-  payloadEnd(kind: PayloadKind, link: number): void {
-    const p = this.open;
-    if (!p) throw new Error("payloadEnd outside a payload");
-    if (p.data.length !== p.length) throw new Error("payload length " + p.data.length + " != announced " + p.length);
-    this.open = undefined;
+  payload(kind: number, link: number, data: string, rest: number, remote: string): void {
+    const p = { kind: kindName(kind), link, rest, remote, data };
     this.payloads.push(p);
-    this.events.push("payload " + kind + " link=" + link + " len=" + p.length + " rest=" + p.rest + (p.remote ? " from=" + p.remote : "") + " " + esc(p.data));
+    this.push("payload " + p.kind + " link=" + link + " len=" + data.length + " rest=" + rest + (remote ? " from=" + remote : "") + " " + esc(data));
+  }
+  /** Parser: badRead(why); engine: badRead(link, why). */
+  badRead(a: string | number, why?: string): void {
+    this.push(typeof a === "number" ? "badRead " + a + " " + why : "badRead " + a);
   }
   data(bytes: string): void {
     this.dataAcc += bytes;
@@ -105,13 +104,15 @@ export class EventLog implements AtParserSink, AtEngineListener {
   }
 }
 
-/** A parser with a recording sink; the prompt is re-armed after each prompt. */
-export function parserWithLog(ringBytes: number, armPrompt: boolean): { parser: AtParser; log: EventLog } {
+/** A parser with a recording sink; with `armPrompt` the prompt is armed, and re-armed after each prompt. */
+export function parserWithLog(maxLine: number, armPrompt: boolean, maxPayload?: number): { parser: AtParser; log: EventLog } {
   const log = new EventLog();
-  const parser = new AtParser({ ringBytes, maxPayloadBytes: 8192 }, nodeCodec, log);
+  const parser = new AtParser(maxLine, maxPayload || 8192, log);
   if (armPrompt) {
-    parser.armPrompt(true);
-    log.onPrompt = () => parser.armPrompt(true);
+    parser.prompt = true;
+    log.onPrompt = () => {
+      parser.prompt = true;
+    };
   }
   return { parser, log };
 }
@@ -129,6 +130,41 @@ export function feedCuts(parser: AtParser, stream: string, cuts: number[]): void
   if (from < stream.length) parser.feed(stream.substring(from));
 }
 
+/** Every position inside `s` (1-byte chunks). */
+export function everyCut(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < s.length; i++) out.push(i);
+  return out;
+}
+
+/** A data-mode borrower that records what it got and how often the engine asked for the line. */
+export class TestBorrower implements Borrower {
+  got = "";
+  wants = 0;
+  /** Called on wantLine (e.g. to escape and give the line back). */
+  onWant: (() => void) | undefined;
+  /** Called on each data chunk. */
+  onData: ((bytes: string) => void) | undefined;
+  data(bytes: string): void {
+    this.got += bytes;
+    if (this.onData) this.onData(bytes);
+  }
+  wantLine(): void {
+    this.wants++;
+    if (this.onWant) this.onWant();
+  }
+}
+
+/** The engine options the driver uses (firmware/app/modem.ts), for tests to override. */
+export const ENGINE_DEFAULTS: EngineOptions = { maxLine: 256, maxPayload: 1500, queue: 8, maxLines: 16, promptMs: 5000, probeMs: 1000, stallAfter: 3 };
+
+export interface Box {
+  result: AtResult | undefined;
+  accepted: boolean;
+  /** Virtual time the result arrived. */
+  at: number;
+}
+
 export interface Rig {
   hal: TestHal;
   sched: Scheduler;
@@ -136,27 +172,31 @@ export interface Rig {
   modem: FakeModem;
   log: EventLog;
   /** Submit and capture the result (undefined until done). */
-  submit(cmd: AtCommand): { result: AtResult | undefined; accepted: boolean };
+  submit(cmd: AtCommand): Box;
   /** Advance virtual time. */
   run(ms: number): void;
 }
 
 export interface RigOptions {
-  engine?: Partial<AtEngineOptions>;
+  engine?: Partial<EngineOptions>;
   toHostChunk?: number | ChunkPolicy;
   /** Modem echo on (the module's power-up default). */
   echo?: boolean;
+  /** Line rate of both ends (default 115200). */
+  baud?: number;
 }
 
-/** Test HAL + scheduler + engine (started) + fake modem; unknown URCs are logged as "urc …". */
+/** Test HAL + scheduler + engine (started) + fake modem; lines no URC prefix claims are logged as "urc …". */
 export function makeRig(options?: RigOptions): Rig {
   const o = options || {};
-  const hal = createTestHal({ toHostChunk: o.toHostChunk || 64 });
-  hal.uart.setup(115200);
-  const sched = new Scheduler(hal.clock, defaultSchedulerOptions);
+  const baud = o.baud || 115200;
+  const hal = createTestHal({ toHostChunk: o.toHostChunk || 64, baud });
+  hal.uart.setup(baud);
+  const sched = new Scheduler(hal.clock, 16, 20);
   const log = new EventLog();
-  const engine = new AtEngine(hal.uart, hal.codec, sched, Object.assign({}, defaultAtEngineOptions, o.engine || {}), log);
-  engine.setDefaultUrc((line) => log.urc(line));
+  const engine = new AtEngine(hal.uart, sched, Object.assign({}, ENGINE_DEFAULTS, o.engine || {}), log);
+  engine.setBaud(baud);
+  engine.onUrc("", (line) => log.urc(line));
   engine.start();
   const modem = new FakeModem(hal);
   modem.echo = !!o.echo;
@@ -167,9 +207,10 @@ export function makeRig(options?: RigOptions): Rig {
     modem,
     log,
     submit(cmd: AtCommand) {
-      const box: { result: AtResult | undefined; accepted: boolean } = { result: undefined, accepted: false };
+      const box: Box = { result: undefined, accepted: false, at: -1 };
       box.accepted = engine.submit(cmd, (r) => {
         box.result = r;
+        box.at = hal.clock.now();
       });
       return box;
     },
@@ -177,4 +218,10 @@ export function makeRig(options?: RigOptions): Rig {
       hal.clock.advance(ms);
     },
   };
+}
+
+/** The error kind of a finished command ("" on success, "pending" before it finished). */
+export function kindOf(b: Box): string {
+  if (!b.result) return "pending";
+  return b.result.error ? b.result.error.kind : "";
 }

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as vm from "vm";
-import { bundle, ROOT } from "../../tools/bundle/build";
+import { bundleAll, ROOT } from "../../tools/bundle/build";
 import { SimUart } from "../../hal/host/sim-uart";
 import { VirtualClock } from "../../hal/host/virtual-clock";
 import { checkDeviceSource } from "../../tools/check-device/check";
@@ -11,6 +11,7 @@ import { A76xxSim } from "../../tools/sim/index";
 import { createEspruinoContext, FakeSerialCall } from "../support/espruino-fakes";
 
 const DIST = path.join(ROOT, "dist/a76xx.js");
+const TOOLS = path.join(ROOT, "dist/a76xx-tools.js");
 
 function newestSource(dirs: string[]): number {
   let newest = 0;
@@ -45,14 +46,14 @@ interface Lib {
 
 describe("device bundle dist/a76xx.js", () => {
   let code = "";
+  let toolsCode = "";
 
   before(async function () {
     this.timeout(60000);
-    // `make test` builds the bundle first; run alone, rebuild it when a device source is newer.
-    if (!fs.existsSync(DIST) || newestSource(["firmware", "hal/espruino", "boards"]) > fs.statSync(DIST).mtimeMs) {
-      await bundle("hal/espruino/bundle-entry.ts", DIST, true);
-    }
+    // `make test` builds the bundles first; run alone, rebuild them when a device source is newer.
+    if (!fs.existsSync(TOOLS) || newestSource(["firmware", "hal/espruino", "boards"]) > fs.statSync(TOOLS).mtimeMs) await bundleAll(true);
     code = fs.readFileSync(DIST, "utf8");
+    toolsCode = fs.readFileSync(TOOLS, "utf8");
   });
 
   function load(asModule: boolean) {
@@ -77,7 +78,7 @@ describe("device bundle dist/a76xx.js", () => {
   it("loads as a module (exports) without touching the UART, pins or timers", () => {
     const { fakes, lib, wire } = load(true);
     assert.strictEqual(typeof lib.createEspruinoHal, "function");
-    assert.strictEqual(lib.version, "0.1.0");
+    assert.match(lib.version, /^\d+\.\d+\.\d+$/);
     for (const name of Object.keys(fakes.serialCalls)) assert.deepStrictEqual(fakes.serialCalls[name], [], name + " touched at load");
     assert.deepStrictEqual(fakes.pinWrites, []);
     assert.strictEqual(fakes.pendingTimers(), 0);
@@ -90,16 +91,27 @@ describe("device bundle dist/a76xx.js", () => {
     assert.ok(lib.findBoard("esp32"));
   });
 
+  it("setup() refuses, at once and touching nothing, an unknown board (listing the board ids) and an unknown or invalid option (with a did-you-mean)", () => {
+    const { fakes, lib } = load(true);
+    assert.throws(() => lib.setup("nope", {}), (e: Error) => e.message === 'a76xx: unknown board "nope"; boards: esp32 t-a7670 pico linux');
+    assert.throws(() => lib.setup("esp32", { apm: "internet" }), (e: Error) => e.message === 'a76xx: option "apm" is unknown (did you mean "apn"?)');
+    assert.throws(() => lib.setup("esp32", { apn: 5 }), (e: Error) => e.message === "a76xx: option apn is 5; it must be a string");
+    assert.throws(() => lib.setup("esp32", { dataMode: "x" }), (e: Error) => e.message === 'a76xx: option dataMode is "x"; it must be one of buffer, push, transparent');
+    assert.throws(() => lib.setup("esp32", { baud: "115200" }), /a76xx: option baud is "115200"; it must be an integer/);
+    assert.deepStrictEqual(fakes.pinWrites, []);
+    assert.strictEqual(fakes.pendingTimers(), 0);
+  });
+
   it("drives the board's serial port both ways through the simulated UART", () => {
     const { fakes, lib, wire, clock } = load(true);
     const board = lib.findBoard("esp32");
     assert.ok(board);
     const hal = lib.createEspruinoHal(board);
-    assert.deepStrictEqual(fakes.serialCalls.Serial2, [], "creating the HAL must not open the port");
+    assert.deepStrictEqual(fakes.serialCalls.Serial2.filter((c) => c.method === "setup"), [], "creating the HAL must not open the port");
     const received: string[] = [];
     hal.uart.onData((c) => received.push(c));
     hal.uart.setup(115200);
-    const setup = fakes.serialCalls["Serial2"][0] as FakeSerialCall;
+    const setup = fakes.serialCalls["Serial2"].find((c) => c.method === "setup") as FakeSerialCall;
     assert.strictEqual(setup.method, "setup");
     assert.strictEqual(setup.args[0], 115200);
     assert.strictEqual(JSON.stringify(setup.args[1]), JSON.stringify({ rx: "D16", tx: "D17" }));
@@ -116,13 +128,17 @@ describe("device bundle dist/a76xx.js", () => {
 
   });
 
-  it("brings the simulated modem online through A76XX.setup() on the board's serial port and runs an AT command", () => {
+  it("brings the simulated modem online through A76XX.setup() with the tools part loaded as its own module, and runs an AT command", () => {
     const { lib, wire, clock, fakes } = load(false);
+    // The tools part is a module of its own (Storage "a76xx-tools" on a board): load it beside the core.
+    vm.runInContext("var exports = {};", fakes.context);
+    vm.runInContext(toolsCode, fakes.context, { filename: "a76xx-tools.js" });
+    const tools = vm.runInContext("exports", fakes.context);
     const sim = new A76xxSim({ clock, startPoweredOn: true });
     sim.attach(wire.modem, {}, { toHost: wire.toHost });
     try {
-      const modem = lib.setup("esp32", { apn: "internet", healthCheckMs: 0 });
-      assert.deepStrictEqual(fakes.serialCalls["Serial2"], [], "setup() alone must not touch the UART");
+      const modem = lib.setup("esp32", { apn: "internet", healthCheckMs: 0, parts: [tools] });
+      assert.deepStrictEqual(fakes.serialCalls["Serial2"].filter((c) => c.method === "setup"), [], "setup() alone must not open the UART");
       modem.start();
       assert.ok(clock.runUntil(() => modem.isOnline(), 60000), modem.status().state);
       assert.strictEqual(modem.status().ip, "10.148.0.17");

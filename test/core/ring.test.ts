@@ -1,4 +1,4 @@
-// Tests of the fixed-capacity byte ring against a plain-string reference model.
+// Tests of the fixed-capacity byte ring against a plain-string reference model (write, read, skip, peek; the new ring has no indexOf: the parser no longer searches it).
 import * as assert from "assert";
 import fc from "fast-check";
 import { ByteRing } from "../../firmware/core/ring";
@@ -8,12 +8,11 @@ type Op =
   | { op: "write"; data: string }
   | { op: "read"; n: number }
   | { op: "skip"; n: number }
-  | { op: "peek"; n: number; offset: number }
-  | { op: "indexOf"; pattern: string; from: number };
+  | { op: "peek"; n: number; offset: number };
 
 const byteString = (maxLength: number) =>
   fc.array(fc.integer({ min: 0, max: 255 }), { maxLength }).map((a) => String.fromCharCode(...a));
-// Patterns from a small alphabet so that matches, near-matches and wrap-spanning matches are common.
+// Bytes from a small alphabet (CR, LF, "A", 0, 255), the bytes the receive path cares about.
 const smallAlpha = (min: number, max: number) =>
   fc.array(fc.constantFrom(13, 10, 65, 0, 255), { minLength: min, maxLength: max }).map((a) => String.fromCharCode(...a));
 
@@ -22,7 +21,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("read" as const), n: fc.integer({ min: 0, max: 50 }) }),
   fc.record({ op: fc.constant("skip" as const), n: fc.integer({ min: 0, max: 50 }) }),
   fc.record({ op: fc.constant("peek" as const), n: fc.integer({ min: 0, max: 50 }), offset: fc.integer({ min: 0, max: 50 }) }),
-  fc.record({ op: fc.constant("indexOf" as const), pattern: smallAlpha(1, 3), from: fc.integer({ min: 0, max: 40 }) }),
 );
 
 describe("ByteRing", () => {
@@ -51,9 +49,6 @@ describe("ByteRing", () => {
             case "peek":
               assert.strictEqual(ring.peek(o.n, o.offset), model.substr(o.offset, o.n));
               break;
-            case "indexOf":
-              assert.strictEqual(ring.indexOf(o.pattern, o.from), model.indexOf(o.pattern, o.from));
-              break;
           }
           assert.strictEqual(ring.length, model.length);
           assert.strictEqual(ring.free(), cap - model.length);
@@ -72,18 +67,34 @@ describe("ByteRing", () => {
     assert.strictEqual(ring.read(8), "abcdefgh");
   });
 
-  it("finds a CR LF that spans the wrap point", () => {
+  it("peeks and reads across the wrap point, at any offset", () => {
     const ring = new ByteRing(8, nodeCodec);
     ring.write("123456");
     ring.skip(6);
-    ring.write("OK\r\nAB\r\n"); // "OK" at 6..7, wraps; second CRLF lands at the end
-    assert.strictEqual(ring.indexOf("\r\n", 0), 2);
-    assert.strictEqual(ring.indexOf("\r\n", 3), 6);
+    ring.write("OK\r\nAB\r\n"); // starts at index 6, wraps after "OK"
+    assert.strictEqual(ring.peek(8, 0), "OK\r\nAB\r\n");
+    assert.strictEqual(ring.peek(3, 1), "K\r\n");
+    assert.strictEqual(ring.peek(100, 6), "\r\n");
+    assert.strictEqual(ring.peek(1, 8), "", "nothing past the end");
+    assert.strictEqual(ring.peek(2, -3), "OK", "a negative offset is 0");
+    assert.strictEqual(ring.read(3), "OK\r");
+    assert.strictEqual(ring.length, 5);
+    assert.strictEqual(ring.read(10), "\nAB\r\n");
+    assert.strictEqual(ring.length, 0);
+  });
+
+  it("skip removes at most what it holds and reports the count", () => {
+    const ring = new ByteRing(4, nodeCodec);
+    ring.write("abc");
+    assert.strictEqual(ring.skip(0), 0);
+    assert.strictEqual(ring.skip(-1), 0);
+    assert.strictEqual(ring.skip(10), 3);
+    assert.strictEqual(ring.free(), 4);
+    ring.write("wxyz");
     ring.clear();
-    ring.write("1234567");
-    ring.skip(7);
-    ring.write("x\r\nyy"); // '\r' at physical 0? no: 'x' at 7, '\r' at 0, '\n' at 1
-    assert.strictEqual(ring.indexOf("\r\n", 0), 1);
+    assert.strictEqual(ring.length, 0);
+    assert.strictEqual(ring.write("12345"), 4);
+    assert.strictEqual(ring.read(4), "1234");
   });
 
   it("keeps all 256 byte values and writes from a Uint8Array", () => {

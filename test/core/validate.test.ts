@@ -1,7 +1,7 @@
 // Tests that values headed for AT commands are rejected when they could break or inject a command.
 import * as assert from "assert";
 import fc from "fast-check";
-import { checkApn, checkAuthField, checkHost, checkLength, checkPort } from "../../firmware/core/validate";
+import { checkApn, checkAuthField, checkHost, checkLength, checkPort, isIpv4, MAX_APN_LENGTH, MAX_AUTH_LENGTH, MAX_HOST_LENGTH } from "../../firmware/core/validate";
 
 describe("input validation", () => {
   it("accepts ordinary host names and IP literals", () => {
@@ -59,5 +59,19 @@ describe("input validation", () => {
     assert.ok(checkLength("len", 1501, 1, 1500));
     assert.ok(checkLength("len", 0, 1, 1500));
     assert.ok(checkLength("len", 1.5, 1, 1500));
+  });
+
+  it("takes only dotted quads of 0..255 as IPv4 literals", () => {
+    for (const ok of ["0.0.0.0", "117.131.85.139", "255.255.255.255", "010.1.1.1"]) assert.ok(isIpv4(ok), ok);
+    for (const bad of ["256.1.1.1", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1..2.3", "1.2.3.4 ", "1.2.3.+4", "1234.1.1.1", "", "example.com"]) assert.ok(!isIpv4(bad), bad);
+  });
+
+  it("accepts values exactly as long as the limits and refuses one byte more", () => {
+    assert.strictEqual(checkHost("h".repeat(MAX_HOST_LENGTH)), undefined);
+    assert.ok(checkHost("h".repeat(MAX_HOST_LENGTH + 1)));
+    assert.strictEqual(checkApn("a".repeat(MAX_APN_LENGTH)), undefined);
+    assert.ok(checkApn("a".repeat(MAX_APN_LENGTH + 1)));
+    assert.strictEqual(checkAuthField("user", "u".repeat(MAX_AUTH_LENGTH)), undefined);
+    assert.ok(checkAuthField("user", "u".repeat(MAX_AUTH_LENGTH + 1)));
   });
 });

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { SerialPort } from "serialport";
 import { createSerialPortHal } from "../../hal/serialport/index";
+import { needs } from "../../tools/test/needs";
 
 function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -26,6 +27,10 @@ describe("serialport HAL on a pseudo-terminal", function () {
   let a = "";
   let b = "";
 
+  before(function () {
+    needs(this, "socat");
+  });
+
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-pty-"));
     a = path.join(dir, "a");
@@ -35,7 +40,8 @@ describe("serialport HAL on a pseudo-terminal", function () {
   });
 
   afterEach(async () => {
-    if (socat) socat.kill("SIGTERM");
+    if (!socat) return;
+    socat.kill("SIGTERM");
     await waitFor(() => socat!.exitCode !== null || socat!.signalCode !== null, 5000);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -74,5 +80,26 @@ describe("serialport HAL on a pseudo-terminal", function () {
     assert.strictEqual(warnings.length, 1);
     assert.ok(/PWRKEY.*RTS/.test(warnings[0]), warnings[0]);
     await hal.shutdown();
+  });
+
+  it("drops what the firmware writes after the port was shut down, as a closed UART would, instead of throwing (Ctrl+C in the host runner)", async () => {
+    const warnings: string[] = [];
+    const hal = createSerialPortHal({ path: a, warn: (m) => warnings.push(m) });
+    assert.throws(() => hal.uart.write("AT\r"), /serial write before setup/, "a write before setup is still a programmer error");
+    const peer = new SerialPort({ path: b, baudRate: 115200 });
+    let fromHal = "";
+    peer.on("data", (d: Buffer) => (fromHal += d.toString("latin1")));
+    assert.strictEqual(await hal.open(115200), undefined);
+    await waitFor(() => peer.isOpen, 5000);
+    hal.uart.write("AT\r");
+    await waitFor(() => fromHal === "AT\r", 5000);
+    await hal.shutdown();
+    hal.uart.write("AT+CMEE?\r");
+    const sent = hal.stats().sent;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(fromHal, "AT\r");
+    assert.strictEqual(sent, 3, "only the bytes written while open count as sent");
+    await new Promise((r) => peer.close(r));
+    assert.deepStrictEqual(warnings, []);
   });
 });

@@ -6,6 +6,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
+import { needs } from "../../tools/test/needs";
+
 const ROOT = path.resolve(__dirname, "../..");
 
 function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
@@ -51,7 +53,8 @@ describe("host runner over a real pseudo-terminal", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("make host APP=echo-check exchanges data byte for byte with a local echo server through make sim's PTY, and cleans up", async () => {
+  it("make host APP=echo-check exchanges data byte for byte with a local echo server through make sim's PTY, and cleans up", async function () {
+    needs(this, "socat");
     echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo!.listen(0, "127.0.0.1", () => r()));
     const echoPort = (echo.address() as net.AddressInfo).port;
@@ -77,5 +80,6 @@ describe("host runner over a real pseudo-terminal", function () {
     const r = spawnSync("make", ["-s", "host"], { cwd: ROOT, encoding: "utf8" });
     assert.notStrictEqual(r.status, 0);
     assert.ok(/usage: make host PORT=/.test(r.stderr), r.stderr);
+    assert.ok(/\[TRACE=1\]/.test(r.stderr), "the usage names TRACE=1: " + r.stderr);
   });
 });

@@ -1,14 +1,18 @@
-// A scripted A76XX for socket-layer unit tests: byte-exact answers for the TCP/IP command set, per-link buffers, a scripted peer side.
+// A scripted A76XX for socket-layer tests: byte-exact answers for the bring-up and TCP/IP command set, per-link buffers, a scripted peer side.
 //
-// Deterministic (virtual clock, no real sockets). It checks the rules a real module punishes:
-// asking AT+CIPRXGET=2 for more than it holds (`overAsks`) and touching a link that is not open
-// (`closedReads`). The peer side is driven by the test: peerSend, remoteClose, acceptClient.
+// Deterministic (virtual clock, no real sockets, no async pumping). It checks the rules a real
+// module punishes: asking AT+CIPRXGET=2 for more than it holds (`overAsks`) and reading or
+// querying a link it no longer has (`closedReads`: one the host closed, or one the peer closed
+// and whose data were all read). The peer side is driven by the test: peerSend, remoteClose,
+// acceptClient, pushFrom. Like a module, it ignores command-line text before the first "AT".
 import { TestHal } from "../../hal/host/test-hal";
 
 export type Mode = "buffer" | "push" | "transparent";
 
 export interface FakeLink {
   open: boolean;
+  /** The peer closed it while data were still held: readable until emptied. */
+  peerClosed: boolean;
   proto: "TCP" | "UDP";
   ip: string;
   port: number;
@@ -22,25 +26,25 @@ export interface FakeLink {
 }
 
 function newLink(): FakeLink {
-  return { open: false, proto: "TCP", ip: "", port: 0, localPort: 0, held: "", sent: "", datagrams: [] };
+  return { open: false, peerClosed: false, proto: "TCP", ip: "", port: 0, localPort: 0, held: "", sent: "", datagrams: [] };
 }
 
 export class FakeA76xx {
   readonly commands: string[] = [];
   readonly links: FakeLink[] = [];
   readonly servers: Array<{ port: number } | undefined> = [undefined, undefined, undefined, undefined];
-  /** AT+CIPRXGET=2 requests for more than the link held, and requests on links not open. */
+  /** AT+CIPRXGET=2 requests for more than the link held, and reads/queries of links it no longer has. */
   overAsks = 0;
   closedReads = 0;
   /** Reads: the n asked. */
   readonly readSizes: number[] = [];
-  /** Sends: the n announced. */
+  /** Sends: the n announced (-1: <SUB>-terminated). */
   readonly sendSizes: number[] = [];
   /** Echo what the host sends back to it (peer = echo server). */
   echo = false;
   /** Scripted confirmed counts for the next sends (shortfalls); consumed in order. */
   readonly confirm: number[] = [];
-  /** Scripted CIPSEND failures: the next send answers this text instead (e.g. "+CIPERROR: 4"). */
+  /** Scripted CIPSEND failure: the next send answers this text instead (e.g. "+CIPERROR: 4"). */
   sendFailure = "";
   /** Scripted +CIPOPEN error codes per link (one-shot). */
   readonly openErr: { [link: number]: number } = {};
@@ -48,12 +52,19 @@ export class FakeA76xx {
   serverStartError = "";
   /** Do not answer AT+CIPOPEN's async result (the connect hangs). */
   silentOpen = false;
+  /** Answer AT+CIPOPEN's async result this long after OK, ms. */
+  openDelayMs = 5;
   /** DNS table for AT+CDNSGIP. */
   readonly dns: { [name: string]: string } = {};
   /** Transparent mode: the UART is in data mode on link 0. */
   dataMode = false;
-  /** Times (virtual ms) an escape "+++" was recognised, and the gap before it. */
+  /** Times (virtual ms) an escape "+++" was recognised, and the silence before it. */
   readonly escapes: Array<{ at: number; quietBefore: number }> = [];
+  netOpen = false;
+  /** Frozen: hears nothing, answers nothing (see hang). */
+  hung = false;
+  /** The next AT+CIPRXGET=2 answers announce this many bytes more (or fewer) than follow; consumed in order. */
+  readonly rxLies: number[] = [];
   ip = "10.0.0.2";
   latencyMs = 1;
 
@@ -65,9 +76,11 @@ export class FakeA76xx {
   private lastRxAt = -1e9;
   private plusStart = -1;
   private plusTimer: unknown = undefined;
-  private dataBuf = "";
 
-  constructor(private hal: TestHal, public mode: Mode) {
+  constructor(
+    private hal: TestHal,
+    public mode: Mode,
+  ) {
     for (let i = 0; i < 10; i++) this.links.push(newLink());
     hal.wire.modem.onData((chunk, at) => this.onHost(chunk, at));
   }
@@ -91,16 +104,19 @@ export class FakeA76xx {
       if (first) this.write("\r\n+CIPRXGET: 1," + l + "\r\n");
       return;
     }
-    for (let i = 0; i < data.length; i += 1500) {
-      const piece = data.substr(i, 1500);
-      this.write("\r\n+RECV FROM:" + ip + ":" + port + "\r\n+IPD" + piece.length + "\r\n" + piece);
-    }
+    for (let i = 0; i < data.length; i += 1500) this.pushFrom(ip, port, data.substr(i, 1500));
   }
 
-  /** The peer closes link l. */
+  /** A direct push from ip:port (whether or not a link has that remote). */
+  pushFrom(ip: string, port: number, piece: string): void {
+    this.write("\r\n+RECV FROM:" + ip + ":" + port + "\r\n+IPD" + piece.length + "\r\n" + piece);
+  }
+
+  /** The peer closes link l (buffer mode: what it sent stays readable). */
   remoteClose(l: number, reason = 1): void {
     const link = this.links[l];
     link.open = false;
+    link.peerClosed = link.held.length > 0;
     if (this.mode === "transparent" && l === 0) {
       if (this.dataMode) this.dataMode = false;
       this.write("\r\nCLOSED\r\n");
@@ -109,20 +125,19 @@ export class FakeA76xx {
     this.write("\r\n+IPCLOSE: " + l + "," + reason + "\r\n");
   }
 
-  /** Server `s` accepts a client on link l. */
-  acceptClient(l: number, s: number, ip: string, port: number): void {
+  /** Server `s` accepts a client on link l (transparent mode: CONNECT follows at once, or with `later` when the test calls enterDataMode). */
+  acceptClient(l: number, s: number, ip: string, port: number, later = false): void {
     const link = this.links[l];
-    link.open = true;
-    link.proto = "TCP";
-    link.ip = ip;
-    link.port = port;
-    link.held = "";
-    link.sent = "";
+    Object.assign(link, newLink(), { open: true, ip, port });
     this.write("\r\n+CLIENT: " + l + "," + s + "," + ip + ":" + port + "\r\n");
-    if (this.mode === "transparent") {
-      this.write("\r\nCONNECT 115200\r\n");
-      this.dataMode = true;
-    }
+    if (this.mode === "transparent" && !later) this.enterDataMode();
+  }
+
+  /** Transparent mode: the module's CONNECT for an accepted client; data mode from here. */
+  enterDataMode(): void {
+    this.write("\r\nCONNECT 115200\r\n");
+    this.dataMode = true;
+    this.lastRxAt = this.hal.clock.now();
   }
 
   /** Write to the host now. */
@@ -137,6 +152,7 @@ export class FakeA76xx {
   // ---- host side -------------------------------------------------------------------------
 
   private onHost(chunk: string, at: number): void {
+    if (this.hung) return;
     if (this.dataMode) {
       this.onData(chunk, at);
       return;
@@ -175,9 +191,13 @@ export class FakeA76xx {
         this.rx += chunk.substr(pos);
         return;
       }
-      const cmd = this.rx + chunk.substring(pos, cr);
+      const line = this.rx + chunk.substring(pos, cr);
       this.rx = "";
       pos = cr + 1;
+      // A module takes a command from its first "AT"; text before it (a "+++" typed after data mode ended) is noise.
+      const a = line.search(/at/i);
+      if (a < 0) continue;
+      const cmd = line.substr(a);
       this.commands.push(cmd);
       this.exec(cmd);
       if (this.dataMode) {
@@ -221,6 +241,14 @@ export class FakeA76xx {
     else this.payloadLeft = n;
   }
 
+  /** A read or count query of link l: counted when the module no longer has the link. */
+  private readable(l: number): boolean {
+    const link = this.links[l];
+    if (link.open || (link.peerClosed && link.held.length > 0)) return true;
+    this.closedReads++;
+    return false;
+  }
+
   private exec(cmd: string): void {
     let m: RegExpExecArray | null;
     if (cmd === "AT+CIPCLOSE?") {
@@ -244,27 +272,31 @@ export class FakeA76xx {
       this.reply("\r\nOK\r\n");
       if (this.silentOpen) return;
       if (err) {
-        this.hal.clock.setTimeout(() => this.write("\r\n+CIPOPEN: " + l + "," + err + "\r\n"), 5);
+        this.hal.clock.setTimeout(() => this.write("\r\n+CIPOPEN: " + l + "," + err + "\r\n"), this.openDelayMs);
         return;
       }
+      const ip = m[2];
+      const port = +m[3];
       this.hal.clock.setTimeout(() => {
-        Object.assign(link, newLink(), { open: true, ip: m![2], port: +m![3] });
+        Object.assign(link, newLink(), { open: true, ip, port });
         this.write("\r\n+CIPOPEN: " + l + ",0\r\n");
-      }, 5);
+      }, this.openDelayMs);
       return;
     }
     if ((m = /^AT\+CIPOPEN=(\d),"UDP",,,(\d+)$/.exec(cmd))) {
       const l = +m[1];
       Object.assign(this.links[l], newLink(), { open: true, proto: "UDP", localPort: +m[2] });
-      return this.reply("\r\n+CIPOPEN: " + l + ",0\r\n\r\nOK\r\n");
+      return this.reply("\r\nOK\r\n\r\n+CIPOPEN: " + l + ",0\r\n");
     }
     if ((m = /^AT\+CIPSEND=(\d),(\d*)(?:,"([^"]*)",(\d+))?$/.exec(cmd))) {
       const l = +m[1];
       const n = m[2] === "" ? -1 : +m[2];
       const link = this.links[l];
-      if (!link.open) return this.reply("\r\nERROR\r\n");
+      if (!link.open) return this.reply("\r\n+IP ERROR: Connection is not created\r\n\r\nERROR\r\n");
       this.sendSizes.push(n);
       this.write("\r\n> ");
+      const dip = m[3] || "";
+      const dport = m[4] ? +m[4] : 0;
       this.expect(n, (d) => {
         if (this.sendFailure) {
           const f = this.sendFailure;
@@ -274,34 +306,36 @@ export class FakeA76xx {
         let cnf = this.confirm.length ? (this.confirm.shift() as number) : d.length;
         if (cnf > d.length) cnf = d.length;
         const took = d.substr(0, cnf);
-        if (link.proto === "UDP") link.datagrams.push({ data: took, ip: m![3] || "", port: m![4] ? +m![4] : 0 });
+        if (link.proto === "UDP") link.datagrams.push({ data: took, ip: dip, port: dport });
         else link.sent += took;
         this.reply("\r\nOK\r\n\r\n+CIPSEND: " + l + "," + d.length + "," + cnf + "\r\n");
-        if (this.echo && took) this.hal.clock.setTimeout(() => link.open && this.peerSend(l, took, m![3], m![4] ? +m![4] : 0), 2);
+        if (this.echo && took) this.hal.clock.setTimeout(() => link.open && this.peerSend(l, took, dip, dport), 2);
       });
       return;
     }
     if ((m = /^AT\+CIPRXGET=4,(\d)$/.exec(cmd))) {
-      const link = this.links[+m[1]];
-      if (!link.open) this.closedReads++;
-      return this.reply("\r\n+CIPRXGET: 4," + m[1] + "," + link.held.length + "\r\n\r\nOK\r\n");
+      const l = +m[1];
+      if (!this.readable(l)) return this.reply("\r\n+IP ERROR: Connection is not created\r\n\r\nERROR\r\n");
+      return this.reply("\r\n+CIPRXGET: 4," + l + "," + this.links[l].held.length + "\r\n\r\nOK\r\n");
     }
     if ((m = /^AT\+CIPRXGET=2,(\d),(\d+)$/.exec(cmd))) {
       const l = +m[1];
       const n = +m[2];
       const link = this.links[l];
       this.readSizes.push(n);
-      if (!link.open) this.closedReads++;
+      if (!this.readable(l)) return this.reply("\r\n+IP ERROR: Connection is not created\r\n\r\nERROR\r\n");
       if (n > link.held.length) this.overAsks++;
       if (link.held.length === 0) return this.reply("\r\n+IP ERROR: No data\r\n\r\nERROR\r\n");
       const k = Math.min(n, link.held.length, 1500);
       const data = link.held.substr(0, k);
       link.held = link.held.substr(k);
-      return this.reply("\r\n+CIPRXGET: 2," + l + "," + k + "," + link.held.length + "\r\n" + data + "\r\nOK\r\n");
+      const lie = this.rxLies.length ? (this.rxLies.shift() as number) : 0;
+      return this.reply("\r\n+CIPRXGET: 2," + l + "," + (k + lie) + "," + link.held.length + "\r\n" + data + "\r\nOK\r\n");
     }
     if ((m = /^AT\+CIPCLOSE=(\d)$/.exec(cmd))) {
       const l = +m[1];
       const link = this.links[l];
+      link.peerClosed = false;
       if (!link.open) return this.reply("\r\n+CIPCLOSE: " + l + ",4\r\n\r\nERROR\r\n");
       link.open = false;
       if (this.mode === "transparent" && l === 0) return this.reply("\r\nOK\r\n\r\nCLOSED\r\n\r\n+CIPCLOSE: 0,0\r\n");
@@ -316,7 +350,7 @@ export class FakeA76xx {
     }
     if ((m = /^AT\+SERVERSTOP=(\d)$/.exec(cmd))) {
       this.servers[+m[1]] = undefined;
-      return this.reply("\r\n+SERVERSTOP: " + m[1] + ",0\r\n\r\nOK\r\n");
+      return this.reply("\r\nOK\r\n\r\n+SERVERSTOP: " + m[1] + ",0\r\n");
     }
     if ((m = /^AT\+CDNSGIP="([^"]*)"$/.exec(cmd))) {
       const ip = this.dns[m[1]];
@@ -338,17 +372,63 @@ export class FakeA76xx {
       }, this.latencyMs);
       return;
     }
-    // Bring-up and everything else.
+    // Bring-up, resynchronisation probes and everything else.
     if (cmd === "AT+CMEE?") return this.reply("\r\n+CMEE: 1\r\n\r\nOK\r\n");
+    if (cmd === "AT+CIPHEAD?") return this.reply("\r\n+CIPHEAD: 1\r\n\r\nOK\r\n");
+    if (cmd === "AT+CIPSRIP?") return this.reply("\r\n+CIPSRIP: 1\r\n\r\nOK\r\n");
+    if (cmd === "AT+CIPMODE?") return this.reply("\r\n+CIPMODE: " + (this.mode === "transparent" ? 1 : 0) + "\r\n\r\nOK\r\n");
     if (cmd === "AT+CPIN?") return this.reply("\r\n+CPIN: READY\r\n\r\nOK\r\n");
     if (cmd === "AT+CSQ") return this.reply("\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
     if (cmd === "AT+CREG?") return this.reply("\r\n+CREG: 0,1\r\n\r\nOK\r\n");
     if (cmd === "AT+CGREG?") return this.reply("\r\n+CGREG: 0,1\r\n\r\nOK\r\n");
     if (cmd === "AT+CEREG?") return this.reply("\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
-    if (cmd === "AT+NETOPEN?") return this.reply("\r\n+NETOPEN: 0\r\n\r\nOK\r\n");
-    if (cmd === "AT+NETOPEN") return this.reply("\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
-    if (cmd === "AT+NETCLOSE") return this.reply("\r\nOK\r\n\r\n+NETCLOSE: 0\r\n");
+    if (cmd === "AT+NETOPEN?") return this.reply("\r\n+NETOPEN: " + (this.netOpen ? 1 : 0) + "\r\n\r\nOK\r\n");
+    if (cmd === "AT+NETOPEN") {
+      if (this.netOpen) return this.reply("\r\n+IP ERROR: Network is already opened\r\n\r\nERROR\r\n");
+      this.netOpen = true;
+      return this.reply("\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    }
+    if (cmd === "AT+NETCLOSE") {
+      this.netOpen = false;
+      for (const l of this.links) l.open = false;
+      return this.reply("\r\nOK\r\n\r\n+NETCLOSE: 0\r\n");
+    }
     if (cmd === "AT+IPADDR") return this.reply("\r\n+IPADDR: " + this.ip + "\r\n\r\nOK\r\n");
     this.reply("\r\nOK\r\n");
+  }
+
+  /** Freeze (nothing heard or answered) or thaw as a module that was reset: links and network gone, parsing from scratch. */
+  hang(on: boolean): void {
+    this.hung = on;
+    if (on) return;
+    this.forget();
+  }
+
+  /** The module reboots on its own: links and network gone, the boot banner. */
+  reboot(): void {
+    this.forget();
+    this.write("\r\nRDY\r\n\r\n+CPIN: READY\r\n\r\nSMS DONE\r\n");
+  }
+
+  private forget(): void {
+    this.netOpen = false;
+    this.dataMode = false;
+    this.rx = "";
+    this.payloadLeft = 0;
+    this.payloadSub = false;
+    this.payloadThen = undefined;
+    for (let i = 0; i < 10; i++) this.links[i] = newLink();
+    for (let i = 0; i < 4; i++) this.servers[i] = undefined;
+  }
+
+  /** The network drops: every link gone, +CIPEVENT (the module keeps NETOPEN? at 0). */
+  dropNetwork(): void {
+    this.netOpen = false;
+    for (const l of this.links) {
+      l.open = false;
+      l.peerClosed = false;
+    }
+    this.dataMode = false;
+    this.write("\r\n+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY\r\n");
   }
 }

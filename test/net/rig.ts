@@ -1,161 +1,168 @@
-// Test rig for the socket table: test HAL + scheduler + AT engine + SocketTable + the scripted FakeA76xx, with recording owners.
+// Test rig for the socket layer: test HAL + createModem (engine, supervisor, Table, parts) + the scripted FakeA76xx, with recording sockets.
+//
+// The modem is brought online through its real bring-up against the fake, so every test runs the
+// Table through the public Socket/Server API (and reaches `modem.table` only to look at state).
+// Everything is on the virtual clock: no real I/O, no waiting.
+import * as assert from "assert";
 import { createTestHal, TestHal } from "../../hal/host/test-hal";
-import { Scheduler, defaultSchedulerOptions } from "../../firmware/core/scheduler";
-import { AtEngine, defaultAtEngineOptions } from "../../firmware/at/engine";
-import { SocketTable, TableHooks } from "../../firmware/net/table";
-import { socketOptionsWithDefaults, SocketTableOptions } from "../../firmware/net/options";
-import { LinkOwner } from "../../firmware/net/link";
-import { ServerOwner } from "../../firmware/net/servers";
+import { BoardDef } from "../../firmware/core/board";
+import { createModem, Modem, Socket, UdpSocket } from "../../firmware/app/index";
+import { AtEngine } from "../../firmware/at/engine";
+import { Table } from "../../firmware/net/table";
 import { CloseReason, SocketError } from "../../firmware/net/errors";
+import { allParts } from "../../firmware/parts/index";
+import type { Server } from "../../firmware/parts/server";
 import { FakeA76xx, Mode } from "./fake-a76xx";
+
+export const BAUD = 921600;
+
+export function testBoard(links: number, ringBytes: number): BoardDef {
+  return { id: "test", name: "test board", uart: { port: 1, baud: BAUD }, atRxRingBytes: 2048, socketRxRingBytes: ringBytes, links };
+}
 
 export interface Rig {
   hal: TestHal;
-  sched: Scheduler;
+  fake: FakeA76xx;
+  modem: Modem;
   engine: AtEngine;
-  table: SocketTable;
-  modem: FakeA76xx;
-  networkErrors: number;
+  table: Table;
+  /** The modem's events: "online <ip>", "offline <reason>", "error <kind>". */
+  events: string[];
   run(ms: number): void;
   /** Advance until `done()` or `maxMs` of virtual time; returns done(). */
   until(done: () => boolean, maxMs: number): boolean;
+  /** Bytes the host has written to the UART so far. */
+  written(): number;
 }
 
 export interface RigOptions {
   mode?: Mode;
-  socket?: Partial<SocketTableOptions>;
-  baud?: number;
+  /** createModem options besides apn/dataMode/healthCheckMs/parts. */
+  opts?: { [k: string]: unknown };
+  /** Provisioned links of the board (default 10). */
+  links?: number;
+  /** The board's receive ring (default 4096). */
+  ringBytes?: number;
+  /** Chunking of the module → host line (default 256 bytes). */
   chunk?: number;
-  /** Do not call table.onOnline(). */
+  /** Parts (default: all). */
+  parts?: unknown[];
+  /** Do not start the modem. */
   offline?: boolean;
 }
 
 export function makeRig(o?: RigOptions): Rig {
   const opts = o || {};
   const mode = opts.mode || "buffer";
-  const hal = createTestHal({ baud: opts.baud || 921600, toHostChunk: opts.chunk || 256, toModemChunk: opts.chunk || 256 });
-  hal.uart.setup(opts.baud || 921600);
-  const sched = new Scheduler(hal.clock, Object.assign({}, defaultSchedulerOptions, { readyQueueSize: 256 }));
-  const modem = new FakeA76xx(hal, mode);
-  let table: SocketTable | undefined;
-  const engine = new AtEngine(hal.uart, hal.codec, sched, Object.assign({}, defaultAtEngineOptions, { urcSlots: 32, queueSize: 16 }), {
-    payloadStart: (k, l, n, r, rem) => table && table.payloadStart(k, l, n, r, rem),
-    payloadData: (k, l, d) => table && table.payloadData(k, l, d),
-    payloadEnd: (k, l) => table && table.payloadEnd(k, l),
-    data: (b) => table && table.data(b),
-  });
-  engine.start();
+  const hal = createTestHal({ baud: BAUD, toHostChunk: opts.chunk || 256, toModemChunk: 256 });
+  // The test board wires no STATUS pin: the HAL has none (as the Espruino HAL for such a board).
+  delete (hal as { status?: unknown }).status;
+  const fake = new FakeA76xx(hal, mode);
+  const modem = createModem(
+    hal,
+    testBoard(opts.links || 10, opts.ringBytes || 4096),
+    Object.assign({ apn: "internet", dataMode: mode, healthCheckMs: 0, parts: opts.parts || allParts }, opts.opts || {}),
+  );
+  const events: string[] = [];
+  modem.on("online", (ip: string) => events.push("online " + ip));
+  modem.on("offline", (r: string) => events.push("offline " + r));
+  modem.on("error", (e: { kind: string }) => events.push("error " + e.kind));
   const rig: Rig = {
     hal,
-    sched,
-    engine,
-    table: undefined as unknown as SocketTable,
+    fake,
     modem,
-    networkErrors: 0,
+    engine: modem.engine,
+    table: modem.table,
+    events,
     run(ms: number) {
       hal.clock.advance(ms);
     },
     until(done: () => boolean, maxMs: number) {
       return hal.clock.runUntil(done, maxMs);
     },
-  };
-  const hooks: TableHooks = {
-    resolve(host, done) {
-      if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) sched.post(() => done(null, host));
-      else sched.post(() => (modem.dns[host] ? done(null, modem.dns[host]) : done({ kind: "dns", code: 10, text: "DNS lookup of " + host + " failed" }, "")));
-    },
-    networkError() {
-      rig.networkErrors++;
-    },
-    baud() {
-      return opts.baud || 921600;
+    written() {
+      return hal.wire.hostLog.reduce((n, r) => n + r.data.length, 0);
     },
   };
-  const so = socketOptionsWithDefaults(Object.assign({ dataMode: mode }, opts.socket || {}));
-  table = new SocketTable(engine, hal.uart, hal.codec, sched, so, hooks, hal.dtr);
-  rig.table = table;
   if (!opts.offline) {
-    table.onOnline();
-    rig.run(20);
+    modem.start();
+    assert.ok(rig.until(() => modem.isOnline(), 30000), "online; events " + events.join());
+    rig.run(50); // the reconciliation after coming online
   }
   return rig;
 }
 
-/** A LinkOwner that records everything; `auto` reads every readable event at once. */
-export class Owner implements LinkOwner {
-  log: string[] = [];
-  data = "";
-  errors: SocketError[] = [];
-  closes: CloseReason[] = [];
-  datagrams: Array<{ data: string; ip: string; port: number }> = [];
-  connectedCount = 0;
-  drains = 0;
-  link = -1;
-  /** Read on readable events (false = a stalled consumer). */
-  auto = true;
-  constructor(private rig: Rig, public udp = false) {}
-  connected(): void {
-    this.connectedCount++;
-    this.log.push("connect");
-  }
-  readable(): void {
-    if (this.auto) this.drainRing();
-  }
-  drainRing(): void {
-    const t = this.rig.table;
-    if (this.udp) {
-      const out = { data: "", ip: "", port: 0 };
-      while (t.readDatagram(this.link, this, out)) this.datagrams.push({ data: out.data, ip: out.ip, port: out.port });
-      return;
-    }
-    const s = t.read(this.link, this, 1 << 20);
-    this.data += s;
-  }
-  drain(): void {
-    this.drains++;
-    this.log.push("drain");
-  }
-  error(e: SocketError): void {
-    this.errors.push(e);
-    this.log.push("error " + e.kind);
-  }
-  closed(reason: CloseReason): void {
-    this.drainRing(); // the ring is still readable: the last data are flushed even when stalled
-    this.closes.push(reason);
-    this.log.push("close " + reason);
-  }
+/** A socket's events, recorded. */
+export interface Rec {
+  log: string[];
+  data: string;
+  errors: SocketError[];
+  closes: CloseReason[];
 }
 
-export class SrvOwner implements ServerOwner {
-  log: string[] = [];
-  clients: Owner[] = [];
-  rejected: string[] = [];
-  errors: SocketError[] = [];
-  closes: CloseReason[] = [];
-  accept = true;
-  constructor(private rig: Rig) {}
-  listening(): void {
-    this.log.push("listening");
-  }
-  client(link: number, ip: string, port: number): LinkOwner | undefined {
-    this.log.push("client " + link + " " + ip + ":" + port);
-    if (!this.accept) return undefined;
-    const o = new Owner(this.rig);
-    o.link = link;
-    this.clients.push(o);
-    return o;
-  }
-  rejectedClient(ip: string, port: number): void {
-    this.rejected.push(ip + ":" + port);
-  }
-  error(e: SocketError): void {
-    this.errors.push(e);
-    this.log.push("error " + e.kind);
-  }
-  closed(reason: CloseReason): void {
-    this.closes.push(reason);
-    this.log.push("close " + reason);
-  }
+export function record(sock: Socket): Rec {
+  const r: Rec = { log: [], data: "", errors: [], closes: [] };
+  sock.on("connect", () => r.log.push("connect"));
+  sock.on("data", (d: string) => {
+    r.data += d;
+  });
+  sock.on("drain", () => r.log.push("drain"));
+  sock.on("error", (e: SocketError) => {
+    r.errors.push(e);
+    r.log.push("error " + e.kind);
+  });
+  sock.on("close", (why: CloseReason) => {
+    r.closes.push(why);
+    r.log.push("close " + why);
+  });
+  return r;
+}
+
+export interface UdpRec {
+  log: string[];
+  datagrams: Array<{ data: string; ip: string; port: number }>;
+  errors: SocketError[];
+}
+
+export function recordUdp(u: UdpSocket): UdpRec {
+  const r: UdpRec = { log: [], datagrams: [], errors: [] };
+  u.on("listening", () => r.log.push("listening"));
+  u.on("message", (d: string, info: { address: string; port: number }) => r.datagrams.push({ data: d, ip: info.address, port: info.port }));
+  u.on("error", (e: SocketError) => {
+    r.errors.push(e);
+    r.log.push("error " + e.kind);
+  });
+  u.on("close", (why: string) => r.log.push("close " + why));
+  return r;
+}
+
+export interface SrvRec {
+  log: string[];
+  clients: Array<{ sock: Socket; r: Rec }>;
+  rejected: string[];
+  errors: SocketError[];
+  closes: string[];
+}
+
+/** Listen through the server part and record the server's events (clients recorded too). */
+export function listen(rig: Rig, port: number, opts?: { allow?: string[] }): { srv: Server; r: SrvRec } {
+  const r: SrvRec = { log: [], clients: [], rejected: [], errors: [], closes: [] };
+  const srv = rig.modem.listen(port, undefined, opts);
+  srv.on("listening", () => r.log.push("listening"));
+  srv.on("connection", (sock: Socket) => {
+    r.log.push("client " + sock.link + " " + sock.remoteAddress + ":" + sock.remotePort);
+    r.clients.push({ sock, r: record(sock) });
+  });
+  srv.on("rejected", (ip: string, p: number) => r.rejected.push(ip + ":" + p));
+  srv.on("error", (e: SocketError) => {
+    r.errors.push(e);
+    r.log.push("error " + e.kind);
+  });
+  srv.on("close", (why: string) => {
+    r.closes.push(why);
+    r.log.push("close " + why);
+  });
+  return { srv, r };
 }
 
 /** Deterministic pseudo-random 8-bit string of `n` bytes (all byte values, CR/LF/"OK"/"+++" included by chance). */
@@ -173,12 +180,15 @@ export function bytes(n: number, seed = 1): string {
   return parts.join("");
 }
 
-/** Open a TCP link to ip:port and run until connected; returns the owner. */
-export function connectTcp(rig: Rig, ip: string, port: number): Owner {
-  const o = new Owner(rig);
-  const l = rig.table.openTcp(ip, port, o);
-  if (typeof l !== "number") throw new Error("openTcp failed: " + l.text);
-  o.link = l;
-  if (!rig.until(() => o.connectedCount > 0 || o.closes.length > 0, 1000)) throw new Error("no connect");
-  return o;
+/** Connect to ip:port and run until connected (throws otherwise). */
+export function connectTcp(rig: Rig, ip: string, port: number): { sock: Socket; r: Rec } {
+  const sock = rig.modem.connect(ip, port);
+  const r = record(sock);
+  if (!rig.until(() => r.log.length > 0, 2000) || r.log[0] !== "connect") throw new Error("no connect: " + r.log.join());
+  return { sock, r };
+}
+
+/** Times (virtual ms) of the host writes that start with `prefix`. */
+export function sendsOf(rig: Rig, prefix: string): number[] {
+  return rig.hal.wire.hostLog.filter((w) => w.data.indexOf(prefix) === 0).map((w) => w.t);
 }

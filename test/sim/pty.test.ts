@@ -3,55 +3,15 @@ import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as tty from "tty";
 import { SystemClock } from "../../hal/host/system-clock";
+import { VirtualClock } from "../../hal/host/virtual-clock";
 import { A76xxSim } from "../../tools/sim/index";
 import { TcpPeer } from "../../tools/sim/peers";
 import { PtyBridge } from "../../tools/sim/pty";
+import { PtyClient } from "../support/pty-client";
+import { needs } from "../../tools/test/needs";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-/** A program on the other side of the PTY: opens the path raw, records arrivals with their times. */
-class PtyClient {
-  rx = "";
-  arrivals: Array<{ t: number; n: number }> = [];
-  private fd: number;
-  private rs: tty.ReadStream;
-
-  constructor(p: string) {
-    this.fd = fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-    this.rs = new tty.ReadStream(this.fd);
-    this.rs.setRawMode(true);
-    this.rs.on("data", (b: Buffer) => {
-      this.arrivals.push({ t: Number(process.hrtime.bigint()) / 1e6, n: b.length });
-      this.rx += b.toString("latin1");
-    });
-  }
-
-  write(s: string): void {
-    fs.writeSync(this.fd, Buffer.from(s, "latin1"));
-  }
-
-  async until(pred: () => boolean, ms = 5000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) assert.fail("PTY client timed out; got " + JSON.stringify(this.rx.substr(-300)));
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
-  async expect(send: string, want: string, ms = 5000): Promise<void> {
-    const from = this.rx.length;
-    this.write(send);
-    await this.until(() => this.rx.length - from >= want.length, ms);
-    await new Promise((r) => setTimeout(r, 30));
-    assert.strictEqual(this.rx.substr(from), want, "answer to " + JSON.stringify(send));
-  }
-
-  close(): void {
-    this.rs.destroy();
-  }
-}
 
 function alive(pid: number): boolean {
   try {
@@ -71,6 +31,10 @@ describe("sim: pseudo-terminal", function () {
   let child: ChildProcess | undefined;
   let peer: TcpPeer | undefined;
 
+  before(function () {
+    needs(this, "socat");
+  });
+
   afterEach(async () => {
     if (client) client.close();
     if (sim) sim.close();
@@ -87,23 +51,122 @@ describe("sim: pseudo-terminal", function () {
     peer = undefined;
   });
 
-  it("paces bytes towards the host at baud/10 bytes per second (within 2%), measured on the PTY", async () => {
+  it("paces bytes towards the host at the line rate through the PTY: after half their line time, half of 4 KB has arrived, never more", async () => {
+    // The line's time is virtual: what it lets out in a given time is exact, whatever the machine's load.
+    const clock = new VirtualClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    client = new PtyClient(ptyPath);
+    const total = 4096;
+    bridge.end.write("y".repeat(total));
+    const b = bridge;
+    const c = client;
+    const byteMs = 10000 / 115200;
+    clock.advance(total * byteMs * 0.5);
+    const half = b.line.delivered;
+    assert.ok(half <= total / 2 && half >= total / 2 - 64, "after half the line time, half the bytes left: " + half);
+    await c.until(() => c.rx.length >= half, 5000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.strictEqual(c.rx.length, half, "the program on the PTY gets what the line let out, and nothing sooner");
+    clock.advance(total * byteMs * 0.5 + 1);
+    await c.until(() => c.rx.length >= total, 5000);
+    assert.strictEqual(c.rx, "y".repeat(total));
+  });
+
+  it("paces bytes towards the module at the line rate too: 4 KB written at once reach it over their line time, never sooner", async () => {
+    const clock = new VirtualClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
+    const got: Array<{ n: number; at: number }> = [];
+    bridge.end.onData((chunk, at) => got.push({ n: chunk.length, at }));
+    client = new PtyClient(ptyPath);
+    const total = 4096;
+    client.write("x".repeat(total));
+    const b = bridge;
+    // socat hands the bytes over in real time; the line time passes only on the virtual clock.
+    const end = Date.now() + 10000;
+    while (b.inbound.waiting() < total && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.strictEqual(b.inbound.waiting(), total, "socat passed every byte on");
+    assert.strictEqual(got.length, 0, "nothing reaches the module before its line time");
+    const byteMs = 10000 / 115200;
+    clock.advance(total * byteMs * 0.5);
+    const half = got.reduce((a, g) => a + g.n, 0);
+    assert.ok(half <= total / 2 && half >= total / 2 - 64, "after half the line time, half the bytes: " + half);
+    clock.advance(total * byteMs * 0.5 + 1);
+    assert.strictEqual(got.reduce((a, g) => a + g.n, 0), total);
+    for (const g of got) assert.ok(g.at <= clock.now());
+    const last = got[got.length - 1].at;
+    assert.ok(Math.abs(last - total * byteMs) < 1, "the last byte arrives one line time after the first was sent: " + last);
+  });
+
+  it("refuses a PTY path another simulator is serving, leaving that one's link alone, and replaces a stale link", async () => {
+    const clock = new SystemClock();
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, clock });
+    const live = fs.readlinkSync(ptyPath);
+    await assert.rejects(PtyBridge.open({ path: ptyPath, baud: 115200, clock }), new RegExp(ptyPath + " is in use: it links to " + live + ", a pseudo-terminal another simulator is serving"));
+    assert.strictEqual(fs.readlinkSync(ptyPath), live, "the running simulator keeps its link");
+    await bridge.close();
+    bridge = undefined;
+    fs.symlinkSync("/dev/pts/no-such-terminal", ptyPath);
+    bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, clock });
+    assert.ok(/^\/dev\/pts\/\d+$/.test(fs.readlinkSync(ptyPath)), "a stale link is replaced");
+  });
+
+  it("a module left in data mode when the program on the PTY quits is still in data mode for the next one; +++ with guards ends it", async () => {
+    peer = await TcpPeer.listen(); // echoes
     const clock = new SystemClock();
     bridge = await PtyBridge.open({ path: ptyPath, baud: 115200, chunk: 64, clock });
-    sim = new A76xxSim({ clock, startPoweredOn: true });
+    sim = new A76xxSim({ clock, startPoweredOn: true, guardMs: 200 });
     sim.attach(bridge.end, undefined, { toHost: bridge.line });
     client = new PtyClient(ptyPath);
-    const total = 20 * 1024;
-    sim.fault.garbage(total);
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await client.expect("AT+CIPMODE=1\r", "\r\nOK\r\n");
+    await client.expect("AT+NETOPEN\r", "\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    await client.expect(`AT+CIPOPEN=0,"TCP","127.0.0.1",${peer.port}\r`, "\r\nCONNECT 115200\r\n");
+    await client.expect("first", "first");
+    client.close(); // the host program dies in data mode
+    client = undefined;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(sim.dataMode);
+    client = new PtyClient(ptyPath); // the next one starts with AT
+    await client.expect("AT\r", "AT\r"); // forwarded to the peer, which echoes it: data, not OK
+    const p = peer;
+    await client.until(() => p.all() === "firstAT\r");
+    assert.ok(sim.dataMode);
+    await new Promise((r) => setTimeout(r, 300)); // guard before
+    await client.expect("+++", "\r\nOK\r\n"); // answered after the guard after
+    assert.ok(!sim.dataMode);
+    await client.expect("AT+CIPCLOSE=0\r", "\r\nOK\r\n\r\nCLOSED\r\n\r\n+CIPCLOSE: 0,0\r\n");
+    assert.strictEqual(peer.all(), "firstAT\r");
+  });
+
+  it("the CLI applies --faults items: a damaged DNS answer, a lost prompt", async () => {
+    peer = await TcpPeer.listen({ echo: false });
+    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/sim/cli.ts", "--pty", ptyPath, "--faults", "dns-corrupt,lose-prompt"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const end = Date.now() + 20000;
+    while (!/socat pid (\d+)/.test(out)) {
+      if (Date.now() > end || child.exitCode !== null) assert.fail("CLI did not start: " + out);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    client = new PtyClient(ptyPath);
+    await client.expect("ATE0\r", "ATE0\r\r\nOK\r\n");
+    await client.expect("AT+NETOPEN\r", "\r\nOK\r\n\r\n+NETOPEN: 0\r\n");
+    await client.expect('AT+CDNSGIP="localhost"\r', '\r\n+CDNSGIP: 1,"localhost","127.0.\x01.1"\r\n\r\nOK\r\n');
+    await client.expect(`AT+CIPOPEN=1,"TCP","127.0.0.1",${peer.port}\r`, "\r\nOK\r\n\r\n+CIPOPEN: 1,0\r\n");
     const c = client;
-    await c.until(() => c.rx.length >= total, 10000);
-    const first = c.arrivals[0];
-    const last = c.arrivals[c.arrivals.length - 1];
-    const rate = ((total - first.n) * 1000) / (last.t - first.t);
-    const want = 115200 / 10;
-    // eslint-disable-next-line no-console
-    console.log(`      measured ${rate.toFixed(1)} B/s over the PTY, nominal ${want} B/s (${(((rate - want) / want) * 100).toFixed(2)}%)`);
-    assert.ok(Math.abs(rate - want) / want < 0.02, "rate " + rate);
+    const from = c.rx.length;
+    c.write("AT+CIPSEND=1,5\r");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(c.rx.substr(from), "", "the prompt was lost");
+    await c.expect("HELLO", "\r\nOK\r\n\r\n+CIPSEND: 1,5,5\r\n");
+    await c.expect("AT\r", "\r\nOK\r\n");
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child.kill("SIGINT");
+    assert.strictEqual(await exited, 0);
   });
 
   it("make sim's CLI answers AT, walks section 4 against a local echo server, and leaves no process or link after SIGINT", async () => {

@@ -63,6 +63,10 @@ export function createEspruinoContext(clock: VirtualClock, wires: { [serial: str
   }
   sandbox.digitalWrite = (pin: string, value: number) => pinWrites.push({ t: clock.now(), pin: String(pin), value: value ? 1 : 0 });
   sandbox.digitalRead = () => 0;
+  // Pins by name as on an ESP32 (D0..D39): an unknown name makes an empty Pin, as on the interpreter.
+  sandbox.Pin = function Pin(this: { toString?: () => string }, name: string) {
+    if (/^D([0-9]|[1-3][0-9])$/.test(String(name))) this.toString = () => String(name);
+  };
   sandbox.setWatch = () => 1;
   sandbox.clearWatch = () => undefined;
   sandbox.getTime = () => clock.now() / 1000;

@@ -25,7 +25,10 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { BoardDef } from "../../firmware/core/board";
 import { Clock, Hal, TimerHandle, Uart } from "../../firmware/core/hal";
-import { createModem, CreateOptions, Modem, Socket } from "../../firmware/app/index";
+import { createModem, Modem, Socket } from "../../firmware/app/index";
+import { allParts } from "../../firmware/parts/index";
+
+type CreateOptions = { [name: string]: unknown };
 import { esp32Devkit } from "../../boards/esp32-devkit";
 import { createTestHal, TestHal } from "../../hal/host/test-hal";
 import { A76xxSim, pumpUntil, TcpPeer } from "../sim/index";
@@ -83,8 +86,9 @@ export function benchBoard(baud: number): BoardDef {
     id: "bench",
     name: "bench: ESP32 DevKit ring sizes on the host test HAL",
     uart: { port: 1, baud },
-    atRxRingBytes: esp32Devkit.atRxRingBytes,
-    socketRxRingBytes: esp32Devkit.socketRxRingBytes,
+    atRxRingBytes: esp32Devkit().atRxRingBytes,
+    socketRxRingBytes: esp32Devkit().socketRxRingBytes,
+    links: esp32Devkit().links,
   };
 }
 
@@ -145,7 +149,7 @@ export function meteredHal(hal: TestHal, meter: CpuMeter): Hal {
 /** The highest fill any of the modem's socket rings reaches from now on (each ring's write is observed). */
 function watchRingPeak(modem: Modem): () => number {
   let peak = 0;
-  for (const link of modem.table.links) {
+  for (const link of modem.table.slots) {
     const ring = link.ring;
     const write = ring.write.bind(ring);
     ring.write = (data: string | Uint8Array): number => {
@@ -159,8 +163,8 @@ function watchRingPeak(modem: Modem): () => number {
 
 /** Fixed receive-path allocations: the AT parser's line ring and every socket ring. */
 export function rxMemoryBytes(modem: Modem): number {
-  let total = modem.engine.options.ringBytes;
-  for (const link of modem.table.links) total += link.ring.capacity;
+  let total = modem.engine.opts.maxLine;
+  for (const link of modem.table.slots) total += link.ring.capacity;
   return total;
 }
 
@@ -195,6 +199,30 @@ function writeWithBackpressure(sock: Socket, data: string, piece: number): void 
   more();
 }
 
+/** The row of a configuration createModem refused. */
+function refused(c: GoodputCase, why: string, wallMs: number): GoodputResult {
+  return {
+    bench: "goodput",
+    mode: c.mode,
+    baud: c.baud,
+    direction: c.direction,
+    bytes: c.bytes,
+    seconds: NaN,
+    ratio: NaN,
+    framing: NaN,
+    busy: NaN,
+    cpuUsPerKb: NaN,
+    rxMemoryBytes: 0,
+    ringPeakBytes: 0,
+    commands: 0,
+    idleMsPerCommand: NaN,
+    settings: describe(c),
+    verified: false,
+    wallMs: wallMs,
+    problem: "refused at creation: " + why,
+  };
+}
+
 /** One transfer of `c.bytes` in `c.direction` through a fresh world. Never throws for a failed transfer: `verified` says. */
 export async function runGoodput(c: GoodputCase): Promise<GoodputResult> {
   const wall0 = Date.now();
@@ -202,8 +230,15 @@ export async function runGoodput(c: GoodputCase): Promise<GoodputResult> {
   const sim = new A76xxSim(Object.assign({ clock: hal.clock, startPoweredOn: true }, c.sim || {}));
   sim.attach(hal.wire.modem, {}, { toHost: hal.wire.toHost });
   const meter = new CpuMeter();
-  const options: CreateOptions = Object.assign({ apn: "internet", dataMode: c.mode }, c.options || {});
-  const modem = createModem(meteredHal(hal, meter), benchBoard(c.baud), options);
+  const options: CreateOptions = Object.assign({ apn: "internet", dataMode: c.mode, parts: allParts }, c.options || {});
+  let modem: Modem;
+  try {
+    modem = createModem(meteredHal(hal, meter), benchBoard(c.baud), options);
+  } catch (e) {
+    // A configuration the driver refuses at creation is a row saying why, not a crash.
+    sim.close();
+    return refused(c, (e as Error).message, Date.now() - wall0);
+  }
   const ringPeak = watchRingPeak(modem);
   let data = testPayload(c.bytes, 0x5eed + c.bytes);
   if (c.endsWithCrlf) data = data.substr(0, data.length - 2) + "\r\n";
@@ -245,7 +280,7 @@ export async function runGoodput(c: GoodputCase): Promise<GoodputResult> {
   try {
     modem.start();
     const online = await pumpUntil(hal.clock, () => modem.isOnline(), { maxVirtualMs: 60000, maxRealMs: 20000, stepMs: 5 });
-    if (!online) problem = modem.problems.length ? "refused at start: " + modem.problems.join("; ") : "the modem did not come online: state " + modem.status().state;
+    if (!online) problem = "the modem did not come online: state " + modem.status().state;
     else await transfer();
   } finally {
     sim.close();

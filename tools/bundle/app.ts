@@ -1,20 +1,27 @@
-// Builds a device bundle for one board and one example app: the library, the board's wiring and the app's main().
+// Builds a device bundle for one board and one app (an example, or your own file by path): the library, the board's wiring and the app's main().
 //
 // The generated entry creates the Espruino HAL for the board, the modem with the given options (also
-// the global `modem`, for the REPL's bring-up helpers) and calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
+// the global `modem`, for the REPL's bring-up helpers), prints the modem's progress lines during long
+// waits (unless the app listens to them) and calls the app's `main(modem, args)` at load. Flashed as boot code (see tools/flash), it runs at
 // every power-up, which is what re-initialises the modem after a reset (save() would restore RAM
 // but not the modem's state).
 import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "./build";
+import { DEVICE_BUILD, mangleOptions, ROOT, wordsOf } from "./build";
 import { findBoard } from "../../boards/index";
 import { checkDeviceSource, Finding } from "../check-device/check";
+import { LIBRARY_FILE, LIBRARY_IMPORT, PARTS_FILE, resolveApp } from "./apps";
+import { createModem } from "../../firmware/app/index";
+import { allParts } from "../../firmware/parts/index";
+import { createTestHal } from "../../hal/host/test-hal";
+
+export { listApps, parsePairs, resolveApp } from "./apps";
 
 export interface AppBundleOptions {
   /** Board id from boards/ (esp32, t-a7670, pico, linux). */
   board: string;
-  /** Example name: examples/<app>.ts. */
+  /** Example name (examples/<app>.ts) or the path of your own app (see apps.ts). */
   app: string;
   /** Serial device path for the Linux board (e.g. /dev/ttyS0, or a simulator PTY). */
   serial?: string;
@@ -22,7 +29,7 @@ export interface AppBundleOptions {
   modem?: { [key: string]: unknown };
   /** Arguments for the app's main (host, port, …). */
   args?: { [key: string]: string };
-  /** Output file; default dist/<app>-<board>.js. */
+  /** Output file; default dist/<app name>-<board>.js. */
   out?: string;
 }
 
@@ -32,69 +39,79 @@ export interface AppBundleResult {
   findings: Finding[];
 }
 
-/** Example names available under examples/. */
-export function listApps(): string[] {
-  const dir = path.join(ROOT, "examples");
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
-    .map((f) => f.slice(0, -3))
-    .sort();
+/**
+ * The modem options checked here, by the firmware's own rules, so that a typo in MODEM=/APN=/MODE=
+ * fails the build instead of the board at boot. The parts are all of them: an option of any part
+ * passes here (the device still refuses one of a part the app does not import).
+ */
+export function checkModemOptions(boardId: string, modem: { [key: string]: unknown }): void {
+  const board = findBoard(boardId);
+  if (!board) throw new Error(`unknown board "${boardId}"`);
+  try {
+    // Nothing runs: the test HAL's clock is virtual and the modem is never started.
+    createModem(createTestHal({ baud: board.uart.baud }), board, Object.assign({}, modem, { parts: allParts }));
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (from MODEM=, APN= or MODE=)`);
+  }
 }
 
-/** Throws Error with a readable message on an unknown board or app, or a serial path on a board without one. */
+/** Throws Error with a readable message on an unknown board or app, bad modem options, or a serial path on a board without one. */
 export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
   const board = findBoard(o.board);
   if (!board) throw new Error(`unknown board "${o.board}"; boards: esp32, t-a7670, pico, linux`);
-  const apps = listApps();
-  if (apps.indexOf(o.app) < 0) throw new Error(`unknown app "${o.app}"; apps: ${apps.join(", ")}`);
+  const app = resolveApp(o.app);
   if (o.serial && !board.uart.path) throw new Error(`SERIAL= is for the Linux board; ${board.id} wires the modem to Serial${board.uart.port}`);
   if (o.serial && !/^[A-Za-z0-9_./-]+$/.test(o.serial)) throw new Error(`SERIAL path ${JSON.stringify(o.serial)} has unexpected characters`);
-  const outfile = o.out || path.join(ROOT, "dist", `${o.app}-${board.id}.js`);
+  checkModemOptions(board.id, o.modem || {});
+  const outfile = o.out || path.join(ROOT, "dist", `${app.name}-${board.id}.js`);
   const config = { board: board.id, serial: o.serial || "", modem: o.modem || {}, args: o.args || {} };
+  // The app's own parts (`export const parts`), plus transparent mode's when the app runs in it.
+  const transparent = config.modem.dataMode === "transparent";
+  const asksParts = /\bparts\b/.test(fs.readFileSync(app.file, "utf8"));
   const entry = [
     'import { createEspruinoHal } from "./hal/espruino/index";',
     'import { findBoard } from "./boards/index";',
     'import { createModem } from "./firmware/app/index";',
-    `import { main } from "./examples/${o.app}";`,
+    `import * as app from ${JSON.stringify(app.file)};`,
+    transparent ? 'import { transparent } from "./firmware/parts/transparent";' : "",
     "declare const __A76XX_APP__: { board: string; serial: string; modem: any; args: { [k: string]: string } };",
     "const cfg = __A76XX_APP__;",
     "const base = findBoard(cfg.board)!;",
     "const board = cfg.serial ? Object.assign({}, base, { uart: Object.assign({}, base.uart, { path: cfg.serial }) }) : base;",
+    // Only an app that names `parts` is asked for them: esbuild warns about every import of a missing export.
+    asksParts ? "const parts: any[] = ((app as any).parts || []).slice();" : "const parts: any[] = [];",
+    transparent ? "parts.push(transparent);" : "",
     "declare var modem: unknown;",
-    "const m = createModem(createEspruinoHal(board), board, cfg.modem);",
+    "const m = createModem(createEspruinoHal(board), board, Object.assign({}, cfg.modem, { parts: parts }));",
     "modem = m;",
-    "main(m, cfg.args);",
+    // Long waits on the console (registration may take minutes), unless the app prints them itself.
+    'm.on("progress", function (t: string) { if (m.listenerCount("progress") === 1) console.log("a76xx: " + t); });',
+    "app.main(m, cfg.args);",
   ].join("\n");
   await esbuild.build({
+    ...DEVICE_BUILD,
+    // The app and the generated entry are user code: none of their names is shortened.
+    ...mangleOptions(true, wordsOf([app.file]).concat(["board", "serial", "modem", "args", "parts", "main"])),
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
     outfile,
-    bundle: true,
-    format: "iife",
-    target: "es2015",
-    platform: "neutral",
     minify: true,
-    legalComments: "none",
-    charset: "ascii",
+    // An app without `export const parts` is the usual case, not a mistake worth a warning.
+    logOverride: { "import-is-undefined": "silent" },
     define: { __A76XX_APP__: JSON.stringify(config) },
     // The modem is a global for the REPL: modem.diagnose(), modem.at("AT+CSQ"), modem.printStatus().
     banner: { js: "var modem;" },
-    logLevel: "warning",
+    // Outside apps import the library as "a76xx" and its parts as "a76xx/parts" (apps.ts); the
+    // interpreter's own modules stay require()s.
+    external: ["NetworkJS", "Storage", "net", "http", "dgram"],
+    plugins: [
+      {
+        name: "a76xx-library",
+        setup(build) {
+          build.onResolve({ filter: new RegExp("^" + LIBRARY_IMPORT + "(/parts)?$") }, (a) => ({ path: a.path === LIBRARY_IMPORT ? LIBRARY_FILE : PARTS_FILE }));
+        },
+      },
+    ],
   });
   const code = fs.readFileSync(outfile, "utf8");
   return { outfile, bytes: Buffer.byteLength(code), findings: checkDeviceSource(code) };
-}
-
-/** `KEY=value KEY2=value2` → object (for ARGS= and MODEM= on the make command line). */
-export function parsePairs(s: string | undefined): { [k: string]: string } {
-  const out: { [k: string]: string } = {};
-  if (!s) return out;
-  for (const part of s.split(/\s+/)) {
-    if (!part) continue;
-    const eq = part.indexOf("=");
-    if (eq <= 0) throw new Error(`expected key=value, got "${part}"`);
-    out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
 }

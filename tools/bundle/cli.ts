@@ -1,25 +1,24 @@
-// `make bundle`: bundle the device library to dist/a76xx.js, run the device check on it, print its size.
-import * as fs from "fs";
+// `make lib-bundle`: bundle the core library and every optional part to dist/, run the device check on each, print their sizes.
 import * as path from "path";
-import { bundle, ROOT } from "./build";
-import { checkDeviceSource } from "../check-device/check";
+import { bundleAll } from "./build";
 
 async function main(): Promise<number> {
-  const outfile = path.join(ROOT, "dist/a76xx.js");
-  const res = await bundle("hal/espruino/bundle-entry.ts", outfile, true);
-  const code = fs.readFileSync(outfile, "utf8");
-  const findings = checkDeviceSource(code);
-  const rel = path.relative(process.cwd(), outfile);
-  for (const f of findings) console.error(`${rel}:${f.line} ${f.construct}`);
-  if (findings.length) {
-    console.error(`device check FAILED: ${findings.length} construct(s) the interpreter cannot run`);
-    return 1;
+  const res = await bundleAll(true);
+  let bad = 0;
+  for (const r of res) {
+    const rel = path.relative(process.cwd(), r.outfile);
+    for (const f of r.findings) console.error(`${rel}:${f.line} ${f.construct}`);
+    bad += r.findings.length;
+    console.log(`bundle: ${rel} ${r.bytes} bytes (minified, ES2015)${r.findings.length ? "" : ", device check OK"}`);
   }
-  console.log(`bundle: ${rel} ${res.bytes} bytes (minified, ES2015), device check OK`);
-  return 0;
+  if (bad) console.error(`device check FAILED: ${bad} construct(s) the interpreter cannot run`);
+  return bad ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

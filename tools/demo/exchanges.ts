@@ -3,7 +3,8 @@
 // Verification never trusts the app's own opinion: the bytes are taken at the API boundary (taps on
 // the sockets the app creates) and at the real loopback server, and compared with what was meant to
 // travel (string equality, logged as sha256).
-import { Server, Socket } from "../../firmware/app/index";
+import { Socket } from "../../firmware/app/index";
+import type { Server } from "../../firmware/parts/index";
 import * as httpGetApp from "../../examples/http-get";
 import * as serverApp from "../../examples/server";
 import * as udpEchoApp from "../../examples/udp-echo";

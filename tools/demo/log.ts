@@ -26,10 +26,10 @@ export class DemoLog {
     this.clock = now;
   }
 
-  /** One line: virtual ms of the current session, wall ms since start, then the text. */
-  line(text: string): void {
+  /** One line: virtual ms of the current session, wall ms since start (or since `atWallMs`, a Date.now() of when it happened), then the text. */
+  line(text: string, atWallMs?: number): void {
     const v = this.clock ? this.clock().toFixed(1) : "-";
-    const w = String(Date.now() - this.wall0);
+    const w = String((atWallMs !== undefined ? atWallMs : Date.now()) - this.wall0);
     print(`${v.padStart(9)} ${w.padStart(6)}  ${text}`);
   }
 
@@ -43,9 +43,9 @@ export class DemoLog {
     print(`${"virt ms".padStart(9)} ${"wall ms".padStart(6)}  (virt = the session's device clock, from 0 at each bring-up)`);
   }
 
-  /** The summary table; returns the exchanges that did not verify. */
-  summary(results: ExchangeResult[]): ExchangeResult[] {
-    const head = ["exchange", "mode", "bytes out", "bytes in", "verified", "virtual time"];
+  /** The summary table (`timeLabel` names the last column: whose time `virtualMs` is); returns the exchanges that did not verify. */
+  summary(results: ExchangeResult[], timeLabel = "virtual time"): ExchangeResult[] {
+    const head = ["exchange", "mode", "bytes out", "bytes in", "verified", timeLabel];
     const rows = results.map((r) => [r.exchange, r.mode, String(r.bytesOut), String(r.bytesIn), r.verified ? "yes" : "NO", (r.virtualMs / 1000).toFixed(3) + " s"]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     const fmt = (cells: string[]) => "| " + cells.map((c, i) => (i >= 2 && i !== 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";

@@ -7,14 +7,20 @@
 //   push         TCP echo (32 KB), UDP echo (examples/udp-echo)
 //   transparent  TCP echo (32 KB)
 // A readable log (device virtual ms, wall ms) and a summary table follow. Usage:
-//   node_modules/.bin/ts-node --transpile-only tools/demo/run.ts [--tcp-bytes N]
+//   node_modules/.bin/ts-node --transpile-only tools/demo/run.ts [--tcp-bytes N] [--espruino <interpreter>]
+// With --espruino (`make demo ESPRUINO=…`) the same exchanges run with the firmware on that real
+// interpreter instead of in this process (device.ts).
 import { DemoLog, ExchangeResult } from "./log";
 import { httpGetExample, serverExample, tcpEcho, udpEchoExample } from "./exchanges";
 import { LoopbackServers } from "./servers";
 import { DataMode, Session } from "./session";
+import { runDemoOnDevice } from "./device";
+import { RUNTIMES } from "../device/runtimes";
+import * as path from "path";
 
-/** The demo gives up (exit 1) after this much wall time. */
+/** The demo gives up (exit 1) after this much wall time (in process; on a real interpreter: DEVICE_WALL_LIMIT_MS). */
 const WALL_LIMIT_MS = 55000;
+const DEVICE_WALL_LIMIT_MS = 600000;
 const DEFAULT_TCP_BYTES = 32 * 1024;
 
 type Exchange = { name: string; run: (s: Session, servers: LoopbackServers, log: DemoLog) => Promise<ExchangeResult> };
@@ -66,8 +72,18 @@ function parseTcpBytes(argv: string[]): number {
   return n;
 }
 
+function parseEspruino(argv: string[]): string | undefined {
+  const i = argv.indexOf("--espruino");
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (!v) throw new Error("--espruino takes the path of Espruino's Linux build");
+  return v;
+}
+
 async function main(): Promise<number> {
   const tcpBytes = parseTcpBytes(process.argv.slice(2));
+  const espruino = parseEspruino(process.argv.slice(2));
+  if (espruino) return runDemoOnDevice({ def: RUNTIMES[0], exe: path.resolve(espruino) }, tcpBytes);
   const log = new DemoLog();
   const results: ExchangeResult[] = [];
   log.header();
@@ -112,10 +128,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
+const wallLimitMs = process.argv.indexOf("--espruino") >= 0 ? DEVICE_WALL_LIMIT_MS : WALL_LIMIT_MS;
 const watchdog = setTimeout(() => {
-  console.log(`demo FAILED: still running after ${WALL_LIMIT_MS / 1000} s of wall time`);
+  console.log(`demo FAILED: still running after ${wallLimitMs / 1000} s of wall time`);
   process.exit(1);
-}, WALL_LIMIT_MS);
+}, wallLimitMs);
 watchdog.unref();
 
 main().then(

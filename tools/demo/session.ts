@@ -1,8 +1,9 @@
 // One modem bring-up for the demo: the host test HAL at 115200 baud, the A76XX simulator on its virtual clock, createModem in one data mode, online.
 import { BoardDef } from "../../firmware/core/board";
 import { Hal } from "../../firmware/core/hal";
-import { createModem, Modem, Server, Socket, UdpSocket } from "../../firmware/app/index";
-import type { ListenOptions } from "../../firmware/app/index";
+import { createModem, Modem, Socket, UdpSocket } from "../../firmware/app/index";
+import { allParts } from "../../firmware/parts/index";
+import type { ListenOptions, Server } from "../../firmware/parts/index";
 import { esp32Devkit } from "../../boards/esp32-devkit";
 import { createTestHal, TestHal } from "../../hal/host/test-hal";
 import { A76xxSim, pumpUntil } from "../sim/index";
@@ -23,8 +24,9 @@ const board: BoardDef = {
   id: "demo",
   name: "demo: ESP32 DevKit ring sizes on the host test HAL",
   uart: { port: 1, baud: DEMO_BAUD },
-  atRxRingBytes: esp32Devkit.atRxRingBytes,
-  socketRxRingBytes: esp32Devkit.socketRxRingBytes,
+  atRxRingBytes: esp32Devkit().atRxRingBytes,
+  socketRxRingBytes: esp32Devkit().socketRxRingBytes,
+  links: esp32Devkit().links,
 };
 
 /** What an app does with the modem, as the demo watches it: every socket, UDP socket and server it creates. */
@@ -57,7 +59,7 @@ export class Session {
       codec: this.hal.codec,
       dtr: this.hal.dtr,
     };
-    this.modem = createModem(deviceHal, board, { apn: "internet", dataMode: mode });
+    this.modem = createModem(deviceHal, board, { apn: "internet", dataMode: mode, parts: allParts });
   }
 
   /** Bring a fresh modem online in `mode`; logs every supervisor state. Throws when it does not come online. */
@@ -102,7 +104,7 @@ export class Session {
     const view = Object.create(modem) as Modem;
     view.start = () => undefined;
     view.on = ((event: string, fn: (a?: unknown, b?: unknown) => void): Modem => {
-      if (event === "online") modem.sched.post(() => fn(ip));
+      if (event === "online") modem.sched.after(0, () => fn(ip));
       else modem.on(event, fn);
       return view;
     }) as Modem["on"];

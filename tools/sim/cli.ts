@@ -2,19 +2,27 @@
 //
 //   ts-node tools/sim/cli.ts --pty /tmp/a76xx [--baud 115200] [--log file] [--faults list]
 //        [--profile clean|field-quirks] [--boot-ms N] [--powered | --boot] [--chunk N]
-//        [--latency-ms N] [--rx-buffer N] [--dns name=ip,…] [--port-map 8080=18080,…]
+//        [--latency-ms N] [--rx-buffer N] [--dns name=ip,…] [--port-map 8080=18080,…] [--free-ports] [--console]
+//        [--event-gap-ms N] [--guard-ms N] [--list-faults]
 //
 // By default the module is on and ready at once (a person has no PWRKEY); --boot starts it as if
 // just switched on (banner after --boot-ms). --faults takes `name[:arg][@ms]` items separated by
 // commas (`@ms` = apply that long after start), e.g. `sim-busy,drop-network@30000,reboot@60000`.
-// While it runs, lines typed on its own standard input (a terminal) are applied the same way
-// ("help" lists the names, "state" shows the links). SIGINT/SIGTERM close every socket, stop socat
-// (which removes the link) and exit.
+// A server or UDP local port of the module listens on the same port number of this machine (so a
+// person can connect to it), unless --port-map names another; --free-ports puts every port that
+// --port-map does not name on any free port instead ("state" shows which).
+// While it runs in the foreground of its terminal, lines typed there are applied the same way
+// ("help" lists the names, "state" shows the links and servers); as a background job
+// (`make sim PTY=… &`) it never reads the terminal, so the shell does not stop it (console.ts).
+// --console reads standard input whatever it is; --list-faults prints the fault list and exits. A
+// bad item in --faults stops the CLI before it starts; a typed one is refused with a message.
+// SIGINT/SIGTERM close every socket, stop socat (which removes the link) and exit.
 import { SystemClock } from "../../hal/host/system-clock";
 import { Profile } from "./boot";
-import { applyFault, FAULT_NAMES, parseFaults } from "./faults";
+import { applyFault, FaultItem, faultHelp, parseFaults } from "./faults";
 import { A76xxSim } from "./modem";
 import { PtyBridge, Transcript } from "./pty";
+import { startConsole } from "./console";
 
 interface CliArgs {
   pty: string;
@@ -29,17 +37,22 @@ interface CliArgs {
   rxBuffer: number;
   dns: { [name: string]: string };
   portMap: { [port: number]: number };
+  freePorts: boolean;
+  console: boolean;
+  eventGapMs: number;
+  guardMs: number;
 }
 
 const USAGE =
   "usage: cli.ts --pty <path> [--baud 115200] [--log file] [--faults list] [--profile clean|field-quirks]\n" +
   "              [--boot-ms 3000] [--powered|--boot] [--chunk 64] [--latency-ms 2] [--rx-buffer 16384]\n" +
-  "              [--dns name=ip,...] [--port-map 8080=18080,...]";
+  "              [--dns name=ip,...] [--port-map 8080=18080,...] [--free-ports] [--console]\n" +
+  "              [--event-gap-ms 20] [--guard-ms 1000] [--list-faults]";
 
 function parseArgs(argv: string[]): CliArgs {
   const a: CliArgs = {
     pty: "", baud: 115200, faults: "", profile: "clean", bootMs: 3000, powered: true, chunk: 64, latencyMs: 2,
-    rxBuffer: 16384, dns: {}, portMap: {},
+    rxBuffer: 16384, dns: {}, portMap: {}, freePorts: false, console: false, eventGapMs: 20, guardMs: 1000,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -82,9 +95,17 @@ function parseArgs(argv: string[]): CliArgs {
           if (p && q !== undefined) a.portMap[Number(p)] = Number(q);
         }
         break;
+      case "--event-gap-ms": a.eventGapMs = num(); break;
+      case "--guard-ms": a.guardMs = num(); break;
+      case "--free-ports": a.freePorts = true; break;
+      case "--console": a.console = true; break;
       case "-h":
       case "--help":
-        process.stdout.write(USAGE + "\n");
+        process.stdout.write(USAGE + "\n\n" + faultHelp().join("\n") + "\n");
+        process.exit(0);
+        break;
+      case "--list-faults":
+        process.stdout.write(faultHelp().join("\n") + "\n");
         process.exit(0);
         break;
       default:
@@ -117,20 +138,32 @@ async function main(): Promise<void> {
     rxBufferBytes: args.rxBuffer,
     dns: args.dns,
     portMap: args.portMap,
+    hostPorts: args.freePorts ? "free" : "same",
+    eventGapMs: args.eventGapMs,
+    guardMs: args.guardMs,
   });
   sim.attach(bridge.end, undefined, { toHost: bridge.line });
   if (!args.powered) sim.powerOn();
 
   const timers: Array<ReturnType<typeof setTimeout>> = [];
+  const apply = (f: FaultItem) => {
+    try {
+      applyFault(sim.fault, f);
+    } catch (e) {
+      process.stdout.write("a76xx-sim: " + f.name + ": " + (e as Error).message + "\n");
+    }
+  };
   for (const f of faults) {
-    if (f.atMs === undefined) applyFault(sim.fault, f);
-    else timers.push(setTimeout(() => applyFault(sim.fault, f), f.atMs));
+    if (f.atMs === undefined) apply(f);
+    else timers.push(setTimeout(() => apply(f), f.atMs));
   }
 
   let stopping = false;
+  let stopConsole = () => undefined as void;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    stopConsole();
     for (const t of timers) clearTimeout(t);
     sim.close();
     await bridge.close();
@@ -153,49 +186,46 @@ async function main(): Promise<void> {
       "a76xx-sim: socat pid " + bridge.pid + "\n" +
       "a76xx-sim: connect with   picocom -b " + args.baud + " " + args.pty + "   or   screen " + args.pty + " " + args.baud +
       "   or   socat -,rawer,escape=0x1d " + args.pty + ",rawer   (Ctrl+] quits socat)\n" +
-      "a76xx-sim: type a fault name here to inject it (help lists them); Ctrl+C stops\n",
+      "a76xx-sim: Ctrl+C stops (or kill " + process.pid + ")\n",
   );
 
-  if (process.stdin.isTTY) {
-    process.stdin.setEncoding("utf8");
-    let buf = "";
-    process.stdin.on("data", (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const cmd = buf.substr(0, nl).trim();
-        buf = buf.substr(nl + 1);
-        if (!cmd) continue;
-        if (cmd === "help") {
-          for (const k of Object.keys(FAULT_NAMES)) process.stdout.write("  " + k.padEnd(14) + FAULT_NAMES[k] + "\n");
-          process.stdout.write("  state         links and counters\n");
-          continue;
-        }
-        if (cmd === "state") {
-          process.stdout.write(
-            "powered " + sim.powered + ", booted " + sim.booted + ", hung " + sim.hung + ", net " + (sim.netOpen ? "open" : "closed") +
-              ", data mode " + sim.dataMode + "\n",
-          );
-          for (let i = 0; i < 10; i++) {
-            const l = sim.link(i);
-            if (l.state !== "closed" || l.buffered)
-              process.stdout.write("  link " + i + " " + l.state + " " + l.proto + " " + l.remoteIp + ":" + l.remotePort + " in " + l.bytesIn +
-                " out " + l.bytesOut + " buffered " + l.buffered + (l.paused ? " (paused)" : "") + "\n");
-          }
-          continue;
-        }
-        try {
-          for (const f of parseFaults(cmd)) {
-            if (f.atMs === undefined) applyFault(sim.fault, f);
-            else timers.push(setTimeout(() => applyFault(sim.fault, f), f.atMs));
-          }
-          process.stdout.write("a76xx-sim: " + cmd + "\n");
-        } catch (e) {
-          process.stdout.write((e as Error).message + "\n");
-        }
+  const console_ = startConsole({
+    force: args.console,
+    say: (t) => process.stdout.write("a76xx-sim: " + t + "\n"),
+    onLine: (cmd) => {
+      if (cmd === "help") {
+        process.stdout.write(faultHelp().join("\n") + "\n");
+        return;
       }
-    });
-  }
+      if (cmd === "state") {
+        process.stdout.write(
+          "powered " + sim.powered + ", booted " + sim.booted + ", hung " + sim.hung + ", net " + (sim.netOpen ? "open" : "closed") +
+            ", data mode " + sim.dataMode + "\n",
+        );
+        for (let i = 0; i < 10; i++) {
+          const l = sim.link(i);
+          if (l.state !== "closed" || l.buffered)
+            process.stdout.write("  link " + i + " " + l.state + " " + l.proto + " " + l.remoteIp + ":" + l.remotePort + " in " + l.bytesIn +
+              " out " + l.bytesOut + " buffered " + l.buffered + (l.paused ? " (paused)" : "") +
+              (l.hostLocalPort && l.proto === "UDP" ? " host port " + l.hostLocalPort : "") + "\n");
+        }
+        sim.servers.forEach((srv, i) => {
+          if (srv && srv.listening) process.stdout.write("  server " + i + " port " + srv.port + " on host port " + srv.hostPort + "\n");
+        });
+        return;
+      }
+      try {
+        for (const f of parseFaults(cmd)) {
+          if (f.atMs === undefined) apply(f);
+          else timers.push(setTimeout(() => apply(f), f.atMs));
+        }
+        process.stdout.write("a76xx-sim: " + cmd + "\n");
+      } catch (e) {
+        process.stdout.write((e as Error).message + "\n");
+      }
+    },
+  });
+  stopConsole = () => console_.stop();
 }
 
 main().catch((e) => {

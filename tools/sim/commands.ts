@@ -6,7 +6,7 @@
 // Sync failures of the TCP/IP commands answer `+IP ERROR: <info>` then `ERROR` (table of section 6,
 // numeric when AT+CIPCCFG's errMode is 0); syntax and range errors answer a bare `ERROR`; the
 // field-quirks profile gives section 9's idempotence answers instead.
-import type { A76xxSim } from "./modem";
+import type { A76xxSim, DnsCorruption } from "./modem";
 import { Cme, Err, IpErr } from "./errors";
 import { Link } from "./links";
 
@@ -208,9 +208,11 @@ function ciprxget(m: A76xxSim, c: Cmd): HandlerResult {
   const link = m.links[l];
   const open = !!link && link.state === "open";
   const held = link ? link.buffered() : 0;
-  // Section 9: reading a link that is not open, or asking for more than is held (nothing held
-  // included), freezes a real A76XX until a power cycle.
-  if (m.quirks && (!open || (len !== undefined && len > 0 && len > held))) return m.freeze();
+  // Section 9: asking for more than is held (nothing held included), or querying a link the module
+  // has dropped, freezes a real A76XX until a power cycle. A link the peer closed while data was
+  // still held is not dropped yet: what it holds (what was announced) can be read, exactly.
+  const readable = open || (!!link && link.peerClosed && !link.lost && held > 0);
+  if (m.quirks && (!readable || (len !== undefined && len > 0 && len > held))) return m.freeze();
   if (mode === 4) {
     if (!open && held === 0) return m.ipError(IpErr.NO_DATA);
     let out = "";
@@ -222,7 +224,9 @@ function ciprxget(m: A76xxSim, c: Cmd): HandlerResult {
   const data = link.read(n);
   const rest = link.buffered();
   const body = mode === 2 ? data : Buffer.from(data, "latin1").toString("hex").toUpperCase();
-  return m.raw(m.line("+CIPRXGET: " + mode + "," + l + "," + n + "," + rest) + body + m.okText());
+  // Fault: the header announces a length other than what follows (the bytes and rest are true).
+  const shown = mode === 2 && m.rxLengthLies.length ? Math.max(0, n + m.rxLengthLies.shift()!) : n;
+  return m.raw(m.line("+CIPRXGET: " + mode + "," + l + "," + shown + "," + rest) + body + m.okText());
 }
 
 function cipclose(m: A76xxSim, c: Cmd): HandlerResult {
@@ -288,6 +292,20 @@ function cipack(m: A76xxSim, c: Cmd): HandlerResult {
   return m.reply("+CIPACK: " + link.bytesOut + "," + link.bytesAcked + "," + link.bytesIn);
 }
 
+/**
+ * An address as a damaged line delivers it: "control" puts a control byte in place of the first
+ * character of the third field ("10.0.\x01.1"), "bit" flips one bit of that character, "address"
+ * replaces the whole address.
+ */
+export function corruptAddress(ip: string, c: DnsCorruption): string {
+  if (c.kind === "address") return c.text;
+  const dots = ip.split(".");
+  const at = dots.length >= 3 ? dots[0].length + dots[1].length + 2 : 0;
+  const old = ip.charCodeAt(at);
+  const ch = c.kind === "control" ? c.byte : old ^ (1 << c.bit);
+  return ip.substr(0, at) + String.fromCharCode(ch & 0xff) + ip.substr(at + 1);
+}
+
 function cdnsgip(m: A76xxSim, c: Cmd): HandlerResult {
   if (c.kind !== "set") return m.error();
   const name = str(c, 0);
@@ -295,7 +313,8 @@ function cdnsgip(m: A76xxSim, c: Cmd): HandlerResult {
   if (!m.netOpen) return m.error();
   const ip = m.resolve(name);
   if (!ip) return m.raw(m.line("+CDNSGIP: 0,10") + m.errorText());
-  return m.reply("+CDNSGIP: 1,\"" + name + "\",\"" + ip + "\"");
+  const c2 = m.dnsCorruptions.shift();
+  return m.reply("+CDNSGIP: 1,\"" + name + "\",\"" + (c2 ? corruptAddress(ip, c2) : ip) + "\"");
 }
 
 const TABLE: { [name: string]: Handler } = {

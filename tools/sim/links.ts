@@ -61,6 +61,8 @@ export class Link {
    * (AT+CIPCLOSE?) and will not reuse its number until the host closes it (doc section 7).
    */
   lost = false;
+  /** The peer closed it (+IPCLOSE: <l>,1 or CLOSED): what it held stays readable (section 9 rule in README). */
+  peerClosed = false;
   tcp: net.Socket | undefined;
   udp: dgram.Socket | undefined;
   private buf = "";

@@ -14,6 +14,37 @@ import { Link, LinkEvents, SimServer } from "./links";
 /** Field-quirks profile: the largest CIPSEND it accepts (section 9: some firmware fails above ~1400–1460). */
 const QUIRK_MAX_SEND = 1460;
 
+/**
+ * Marks the end of a command's final result line (OK, ERROR, +CME ERROR, CONNECT) inside a string
+ * on its way to write(). A character above 0xFF can never be part of the 8-bit data the module
+ * sends, so it cannot be confused with payload; write() removes it, and splits there when a
+ * fault waits for the moment right after the final result (Faults.at(..., "ok")).
+ */
+const FINAL = "\uE000";
+
+/** The points of a command where Faults.at() can strike. */
+export type CommandPoint = "echo" | "prompt" | "ok";
+/** What strikes there: a reboot, a freeze, a power cut, or any function of the test. */
+export type PointAction = "reboot" | "hang" | "power-cut" | (() => void);
+
+interface PointTrap {
+  point: CommandPoint;
+  action: PointAction;
+  /** Upper-case prefix the command line must start with ("" = the next command). */
+  prefix: string;
+}
+
+interface SlowRule {
+  ms: number;
+  /** Upper-case prefix ("" = any command). */
+  prefix: string;
+  /** Commands left to slow down (Infinity for a standing rule). */
+  left: number;
+}
+
+/** How the next AT+CDNSGIP answer is corrupted on the wire. */
+export type DnsCorruption = { kind: "control"; byte: number } | { kind: "bit"; bit: number } | { kind: "address"; text: string };
+
 export interface SimOptions {
   /** Time source for every modem timing: a VirtualClock in tests, a SystemClock on the PTY. */
   clock: Clock;
@@ -37,6 +68,12 @@ export interface SimOptions {
   dns?: { [name: string]: string };
   /** Module port → port on this machine, for AT+SERVERSTART and UDP local ports (0 = any free port). */
   portMap?: { [port: number]: number };
+  /**
+   * Where a module port that portMap does not name is bound on this machine: "free" (default) any free
+   * port, read back with serverPort(i) / link(i).hostLocalPort, so no test depends on a fixed host port;
+   * "same" the module's own port number (the command line's default: a person connects to it by number).
+   */
+  hostPorts?: "free" | "same";
   /** Address servers and UDP sockets bind to. Default "127.0.0.1". */
   bindAddress?: string;
   /** The module's own address (AT+IPADDR). Default "10.148.0.17". */
@@ -49,6 +86,11 @@ export interface SimOptions {
   guardMs?: number;
   /** Seed of the fault generator's randomness (garbage, bursty UART). Default 1. */
   seed?: number;
+  /**
+   * When a transparent link dies with the network (drop, PDN loss) in data mode: ms between the
+   * `CLOSED` that ends data mode and the URC that follows it. Default 20.
+   */
+  eventGapMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -62,12 +104,14 @@ export interface ResolvedOptions {
   rxBufferBytes: number;
   dns: { [name: string]: string };
   portMap: { [port: number]: number };
+  hostPorts: "free" | "same";
   bindAddress: string;
   ipAddress: string;
   csq: [number, number];
   netopenMs: number;
   guardMs: number;
   seed: number;
+  eventGapMs: number;
 }
 
 export interface SimPins {
@@ -150,6 +194,16 @@ export class A76xxSim {
   netopenFailures = 0;
   dnsBroken = false;
   hangNext = 0;
+  /** CIPSEND prompts still to lose on the wire (fault). */
+  losePrompts = 0;
+  /** Commands answered late (fault): see Faults.slowNext / slowMatching. */
+  slowRules: SlowRule[] = [];
+  /** Length errors for the next AT+CIPRXGET=2 answers: announced = real + delta (fault). */
+  rxLengthLies: number[] = [];
+  /** Corruptions for the next AT+CDNSGIP answers (fault). */
+  dnsCorruptions: DnsCorruption[] = [];
+  /** Reboots, freezes and power cuts waiting for a point of a command (fault). */
+  traps: PointTrap[] = [];
 
   // ---- TCP/IP ----
   netOpen = false;
@@ -183,6 +237,12 @@ export class A76xxSim {
   private dtrLevel: boolean | undefined;
   private pins: SimPins = {};
   private allSockets = new Set<net.Socket>();
+  /** The command line being executed (from its start to commandDone), upper case. */
+  private currentLine: string | undefined;
+  /** Nothing more leaves the module until the reboot or power cut a trap scheduled. */
+  private muted = false;
+  /** Timers that fell due while the module was frozen, in order. */
+  private frozenTimers: Array<() => void> = [];
 
   constructor(options: SimOptions) {
     this.clock = options.clock;
@@ -198,12 +258,14 @@ export class A76xxSim {
       rxBufferBytes: o.rxBufferBytes || 16384,
       dns: o.dns || {},
       portMap: o.portMap || {},
+      hostPorts: o.hostPorts === "same" ? "same" : "free",
       bindAddress: o.bindAddress || "127.0.0.1",
       ipAddress: o.ipAddress || "10.148.0.17",
       csq: o.csq || [23, 99],
       netopenMs: o.netopenMs !== undefined ? o.netopenMs : 100,
       guardMs: o.guardMs !== undefined ? o.guardMs : 1000,
       seed: o.seed !== undefined ? o.seed : 1,
+      eventGapMs: o.eventGapMs !== undefined ? o.eventGapMs : 20,
     };
     this.quirks = this.opts.profile === "field-quirks";
     this.fault = new Faults(this, this.opts.seed);
@@ -350,7 +412,10 @@ export class A76xxSim {
     this.queue = [];
     this.busy = false;
     this.pendingSend = undefined;
+    this.currentLine = undefined;
+    this.muted = false;
     this.hung = false;
+    this.frozenTimers = [];
     this.hangNext = 0;
     this.netOpen = false;
     this.netOpening = false;
@@ -416,11 +481,16 @@ export class A76xxSim {
 
   // =================================================================== timers and output
 
-  /** A modem timer on the clock; cancelled on power loss and close(). */
+  /**
+   * A modem timer on the clock; cancelled on power loss and close(). While the module is frozen a
+   * due timer waits: it runs when the freeze ends (Faults.hang(false)) and is dropped by a power cycle.
+   */
   after(ms: number, fn: () => void): unknown {
     const h: unknown = this.clock.setTimeout(() => {
       this.timers.delete(h);
-      if (!this.closed) fn();
+      if (this.closed) return;
+      if (this.hung) this.frozenTimers.push(fn);
+      else fn();
     }, ms > 0 ? ms : 0);
     this.timers.add(h);
     return h;
@@ -432,7 +502,22 @@ export class A76xxSim {
 
   /** Raw bytes to the host (dropped while off or frozen). */
   write(s: string): void {
-    if (!this.end || !this.powered || this.hung || this.closed || !s.length) return;
+    if (s.indexOf(FINAL) >= 0) {
+      const cut = s.indexOf(FINAL);
+      const trap = this.currentLine !== undefined && this.powered && !this.hung && !this.muted ? this.takeTrap("ok", this.currentLine) : undefined;
+      if (trap) {
+        // The final result leaves the module; whatever was to follow it never does.
+        this.writeBytes(s.substr(0, cut));
+        if (this.strike(trap)) this.writeBytes(s.substr(cut + 1).split(FINAL).join(""));
+        return;
+      }
+      s = s.split(FINAL).join("");
+    }
+    this.writeBytes(s);
+  }
+
+  private writeBytes(s: string): void {
+    if (!this.end || !this.powered || this.hung || this.muted || this.closed || !s.length) return;
     const now = this.clock.now();
     const start = this.outBusyUntil > now ? this.outBusyUntil : now;
     this.outBusyUntil = start + (s.length * 10000) / this.baud();
@@ -462,11 +547,16 @@ export class A76xxSim {
 
   okText(): string {
     this.okCount++;
-    return this.quirks && this.okCount % 3 === 0 ? "\r\n\r\nOK\r\n" : "\r\nOK\r\n";
+    return (this.quirks && this.okCount % 3 === 0 ? "\r\n\r\nOK\r\n" : "\r\nOK\r\n") + FINAL;
   }
 
   errorText(): string {
-    return "\r\nERROR\r\n";
+    return "\r\nERROR\r\n" + FINAL;
+  }
+
+  /** A final result line other than OK/ERROR (CONNECT, +CME ERROR): marked for Faults.at(..., "ok"). */
+  finalLine(text: string): string {
+    return this.line(text) + FINAL;
   }
 
   raw(s: string): void {
@@ -494,7 +584,7 @@ export class A76xxSim {
 
   /** A generic failure: ERROR or +CME ERROR per AT+CMEE. */
   cme(code: number): void {
-    this.write(this.line(cmeFinal(code, this.cmee)));
+    this.write(this.finalLine(cmeFinal(code, this.cmee)));
   }
 
   /** An unsolicited line (dropped in data mode). */
@@ -507,6 +597,16 @@ export class A76xxSim {
   freeze(): HandlerResult {
     this.hung = true;
     return "async";
+  }
+
+  /** End a freeze (a test's hang(false)): what fell due meanwhile runs now, then the next command. */
+  unfreeze(): void {
+    if (!this.hung) return;
+    this.hung = false;
+    const due = this.frozenTimers;
+    this.frozenTimers = [];
+    for (const fn of due) if (!this.hung && !this.closed) fn();
+    this.commandDone();
   }
 
   // =================================================================== conditions
@@ -547,7 +647,8 @@ export class A76xxSim {
 
   private hostPortFor(port: number): number {
     const m = this.opts.portMap[port];
-    return m !== undefined ? m : port;
+    if (m !== undefined) return m;
+    return this.opts.hostPorts === "same" ? port : 0;
   }
 
   // =================================================================== UART input and command execution
@@ -558,17 +659,26 @@ export class A76xxSim {
   }
 
   private onLine(text: string): void {
+    if (this.hung || this.muted) return;
+    // Its echo (when echo is on) has just been written: a trap for "echo" strikes now.
+    const trap = this.takeTrap("echo", text.toUpperCase());
+    if (trap && !this.strike(trap)) return;
     this.queue.push(text);
     this.nextCommand();
   }
 
+  /**
+   * Start the next queued command. One runs at a time: it answers commandLatencyMs after it
+   * starts (or later, under a slow-command fault), and the lines behind it wait their turn.
+   */
   private nextCommand(): void {
-    if (this.busy || !this.queue.length) return;
+    if (this.busy || this.hung || this.muted || !this.queue.length) return;
     this.busy = true;
     const line = this.queue.shift()!;
     const gen = this.generation;
-    this.after(this.opts.commandLatencyMs, () => {
+    this.after(this.commandDelay(line.toUpperCase()), () => {
       if (gen !== this.generation) return;
+      this.currentLine = line.toUpperCase();
       if (this.hangNext > 0) {
         this.hangNext--;
         this.commandDone();
@@ -582,7 +692,56 @@ export class A76xxSim {
   /** The running command has finished: take the next queued line. */
   commandDone(): void {
     this.busy = false;
+    this.currentLine = undefined;
     if (!this.hung) this.nextCommand();
+  }
+
+  /** How long after its start the command answers: the latency, or the first slow rule it matches. */
+  private commandDelay(upper: string): number {
+    for (let i = 0; i < this.slowRules.length; i++) {
+      const r = this.slowRules[i];
+      if (upper.indexOf(r.prefix) !== 0) continue;
+      r.left--;
+      if (r.left <= 0) this.slowRules.splice(i, 1);
+      return r.ms;
+    }
+    return this.opts.commandLatencyMs;
+  }
+
+  /** The first trap armed for `point` whose prefix the command line (upper case) starts with; removed. */
+  private takeTrap(point: CommandPoint, upper: string): PointTrap | undefined {
+    for (let i = 0; i < this.traps.length; i++) {
+      const t = this.traps[i];
+      if (t.point === point && upper.indexOf(t.prefix) === 0) {
+        this.traps.splice(i, 1);
+        return t;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Carry out a trap's action; true when the module carries on as if nothing happened (a function
+   * of the test). A freeze is immediate. A reboot or power cut silences the module at once and
+   * happens on a zero-delay timer, so the handler that is running cannot leave timers or state
+   * behind in the new life.
+   */
+  private strike(trap: PointTrap): boolean {
+    const a = trap.action;
+    if (typeof a === "function") {
+      a();
+      return true;
+    }
+    if (a === "hang") {
+      this.hung = true;
+      return false;
+    }
+    this.muted = true;
+    this.after(0, () => {
+      if (a === "reboot") this.reboot();
+      else this.powerDown();
+    });
+    return false;
   }
 
   // =================================================================== NETOPEN / NETCLOSE
@@ -719,7 +878,8 @@ export class A76xxSim {
     const w = this.openWaiters[link.index];
     this.openWaiters[link.index] = undefined;
     if (w && w.transparent) {
-      this.write(this.line("CONNECT " + this.baud()));
+      this.write(this.finalLine("CONNECT " + this.baud()));
+      if (this.hung || this.muted) return;
       this.enterDataMode();
       this.commandDone();
       return;
@@ -751,6 +911,7 @@ export class A76xxSim {
 
   private onLinkClosed(link: Link, byRemote: boolean): void {
     if (this.links[link.index] !== link) return;
+    if (byRemote) link.peerClosed = true;
     if (link.transparent) {
       if (this.dataMode) this.leaveDataMode();
       this.urc("CLOSED");
@@ -795,9 +956,13 @@ export class A76xxSim {
 
   startSend(link: Link, len: number | undefined, ip?: string, port?: number): HandlerResult {
     this.pendingSend = { link, len, ip, port };
-    // Field quirk: some firmware prints the prompt without its trailing space.
-    this.write(this.quirks && this.sendCount % 2 === 1 ? "\r\n>" : "\r\n> ");
     this.reader.expectPayload(len, 1500);
+    // Field quirk: some firmware prints the prompt without its trailing space.
+    const prompt = this.quirks && this.sendCount % 2 === 1 ? "\r\n>" : "\r\n> ";
+    if (this.losePrompts > 0) this.losePrompts--; // lost on the wire: the module still waits for the payload
+    else this.write(prompt);
+    const trap = this.currentLine !== undefined ? this.takeTrap("prompt", this.currentLine) : undefined;
+    if (trap) this.strike(trap);
     return "async";
   }
 
@@ -906,7 +1071,8 @@ export class A76xxSim {
   resumeData(): HandlerResult {
     const link = this.links[0];
     if (!this.netTransparent || !link || !link.transparent || link.state !== "open") return this.error();
-    this.write(this.line("CONNECT " + this.baud()));
+    this.write(this.finalLine("CONNECT " + this.baud()));
+    if (this.hung || this.muted) return;
     this.enterDataMode();
   }
 
@@ -987,7 +1153,11 @@ export class A76xxSim {
 
   // =================================================================== fault hooks (used by faults.ts)
 
-  /** The data network dropped: every link and server is gone. */
+  /**
+   * The data network dropped: every link and server is gone. In transparent data mode the module
+   * first ends data mode with `CLOSED` (as for a peer's close), and the CIPEVENT follows
+   * `eventGapMs` later, in command mode.
+   */
   dropNetworkNow(): void {
     const wasData = this.dataMode;
     if (wasData) this.leaveDataMode();
@@ -1005,12 +1175,65 @@ export class A76xxSim {
       l.lost = true;
       this.links[i] = l;
     }
-    if (wasData) this.urc("CLOSED");
     if (this.quirks && hadNet) {
       this.netOpen = true; // AT+NETOPEN? still says open: the host must AT+NETCLOSE
       this.netBroken = true;
     }
-    this.urc("+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY");
+    const event = "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY";
+    if (wasData) {
+      this.urc("CLOSED");
+      this.urcLater(event);
+    } else this.urc(event);
+  }
+
+  /**
+   * The PDN was deactivated by the network: `+CGEV: NW PDN DEACT 1`, sends fail with +CIPERROR: 4,
+   * and with `withEvent` the CIPEVENT of a network drop follows. In transparent data mode the
+   * transparent link cannot carry data any more: `CLOSED` ends data mode first, and the URCs follow
+   * `eventGapMs` later.
+   */
+  pdnLossNow(withEvent: boolean): void {
+    const cgev = "+CGEV: NW PDN DEACT 1";
+    if (!this.dataMode) {
+      this.urc(cgev);
+      if (this.netOpen) this.netBroken = true;
+      if (withEvent) this.dropNetworkNow();
+      return;
+    }
+    this.leaveDataMode();
+    const link = this.links[0];
+    if (link) link.destroy();
+    this.links[0] = undefined;
+    this.openWaiters[0] = undefined;
+    if (this.netOpen) this.netBroken = true;
+    this.urc("CLOSED");
+    const gen = this.generation;
+    this.after(this.opts.eventGapMs, () => {
+      if (gen !== this.generation) return;
+      this.urc(cgev);
+      if (withEvent) this.dropNetworkNow();
+    });
+  }
+
+  /** A URC `eventGapMs` from now (skipped if the module restarted meanwhile). */
+  private urcLater(text: string): void {
+    const gen = this.generation;
+    this.after(this.opts.eventGapMs, () => {
+      if (gen === this.generation) this.urc(text);
+    });
+  }
+
+  /**
+   * Direct-push data from an address no link has (fault): `+RECV FROM:<ip>:<port>` and `+IPD<n>`
+   * as AT+CIPSRIP / AT+CIPHEAD say, then the bytes. Nothing in data mode; false when not sent.
+   */
+  pushFromNow(data: string, ip: string, port: number): boolean {
+    if (this.dataMode || !this.powered || !this.booted || this.hung) return false;
+    let h = "";
+    if (this.cipSrip) h += "\r\n+RECV FROM:" + ip + ":" + port + "\r\n";
+    if (this.cipHead) h += (this.cipSrip ? "" : "\r\n") + "+IPD" + data.length + "\r\n";
+    this.write(h + data);
+    return true;
   }
 
   /** As if the peer closed link `l`. */

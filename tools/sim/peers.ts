@@ -142,8 +142,27 @@ export class TcpClient {
     });
   }
 
+  /**
+   * Connect and send `data` at once: the bytes are queued before the connection is even
+   * established, so they leave with (or right after) the handshake — a client that talks before
+   * the host can accept or refuse it. Resolves once connected.
+   */
+  static connectAndSend(port: number, data: string, host = "127.0.0.1"): Promise<TcpClient> {
+    const c = new TcpClient(port, host);
+    c.send(data);
+    return new Promise((resolve, reject) => {
+      c.sock.once("connect", () => resolve(c));
+      c.sock.once("error", reject);
+    });
+  }
+
   send(data: string): void {
     this.sock.write(Buffer.from(data, "latin1"));
+  }
+
+  /** Graceful close (FIN) after what was written. */
+  end(): void {
+    this.sock.end();
   }
 
   close(): void {

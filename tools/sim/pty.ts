@@ -7,7 +7,10 @@
 // turn. Modem → host bytes go through a PacedLine at the baud (10 bits a byte) in chunks; its
 // timers run on a drift-free view of the wall clock (each chunk is due a whole chunk time after the
 // previous one's due time, not after the late moment its timer fired), so the long-run rate is
-// the baud/10 exactly. close() kills socat (which removes the link) and releases everything.
+// the baud/10 exactly. Host → modem bytes are paced the same way: a pseudo-terminal hands over
+// 1024 bytes at once, but a module on a real line cannot have received them, nor answered them,
+// before they took their line time (a driver may rely on that). close() kills socat (which removes
+// the link) and releases everything.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import { Clock, TimerHandle } from "../../firmware/core/hal";
@@ -100,6 +103,8 @@ export interface PtyOptions {
 export class PtyBridge {
   readonly end: ModemEnd;
   readonly line: PacedLine;
+  /** Host → modem: what the program on the PTY writes reaches the module at the line rate. */
+  readonly inbound: PacedLine;
   /** The /dev/pts/N the link points to. */
   ptsPath = "";
   private proc: ChildProcess;
@@ -116,6 +121,14 @@ export class PtyBridge {
       if (opts.transcript) opts.transcript.record("modem>", chunk);
       if (this.proc.stdin && !this.proc.stdin.destroyed) this.proc.stdin.write(Buffer.from(chunk, "latin1"));
     });
+    // Chunks of what the wire carries in about 4 ms (at least 16 bytes) unless the caller sets one:
+    // a wall-clock timer cannot fire much more often, and smaller chunks would carry fewer bytes
+    // than the line rate allows (at 921600 a transparent escape's +++ then reached the module
+    // inside its guard time, behind data still queued here).
+    this.inbound = new PacedLine(new DriftFreeClock(clock), { baud: opts.baud, chunk: opts.chunk || (() => Math.max(16, Math.round(this.inbound.baud / 2500))) }, (chunk, at) => {
+      if (opts.transcript) opts.transcript.record("host>", chunk);
+      if (this.handler) this.handler(chunk, at);
+    });
     this.proc = spawn(opts.socat || "socat", ["-d", "-d", "PTY,link=" + opts.path + ",rawer,echo=0", "STDIO"], {
       stdio: ["pipe", "pipe", "pipe"],
       // Own process group: a Ctrl+C on the terminal reaches the simulator, which stops socat itself.
@@ -128,9 +141,7 @@ export class PtyBridge {
     });
     this.proc.stdin!.on("error", () => undefined);
     this.proc.stdout!.on("data", (b: Buffer) => {
-      const s = b.toString("latin1");
-      if (opts.transcript) opts.transcript.record("host>", s);
-      if (this.handler) this.handler(s, clock.now());
+      this.inbound.send(b.toString("latin1"));
     });
     const self = this;
     this.end = {
@@ -142,6 +153,7 @@ export class PtyBridge {
       },
       setBaud(baud: number): void {
         self.line.baud = baud;
+        self.inbound.baud = baud;
       },
       getBaud(): number {
         return self.line.baud;
@@ -149,13 +161,27 @@ export class PtyBridge {
     };
   }
 
-  /** Start socat and wait until the link exists. Removes a stale symlink left at `path`. */
+  /**
+   * Start socat and wait until the link exists. Removes a stale symlink left at `path` (its
+   * pseudo-terminal is gone); refuses a live one, which another simulator still serves: taking it
+   * over would leave that one running without its link.
+   */
   static async open(opts: PtyOptions): Promise<PtyBridge> {
+    let st: fs.Stats | undefined;
     try {
-      if (fs.lstatSync(opts.path).isSymbolicLink()) fs.unlinkSync(opts.path);
+      st = fs.lstatSync(opts.path);
     } catch (e) {
-      void e;
+      st = undefined;
     }
+    if (st && st.isSymbolicLink()) {
+      const target = fs.readlinkSync(opts.path);
+      if (fs.existsSync(opts.path))
+        throw new Error(
+          `${opts.path} is in use: it links to ${target}, a pseudo-terminal another simulator is serving (jobs, or ps aux | grep tools/sim, shows it); ` +
+            `stop that one first, or choose another PTY=. If none is running, remove the link: rm ${opts.path}`,
+        );
+      fs.unlinkSync(opts.path);
+    } else if (st) throw new Error(`${opts.path} exists and is not a link the simulator made; choose another PTY=`);
     const b = new PtyBridge(opts);
     let err = "";
     await new Promise<void>((resolve, reject) => {
@@ -200,6 +226,7 @@ export class PtyBridge {
     if (this.closing) return this.exited;
     this.closing = true;
     this.line.clear();
+    this.inbound.clear();
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGTERM");
     const killer = setTimeout(() => this.proc.kill("SIGKILL"), 2000);
     await this.exited;
