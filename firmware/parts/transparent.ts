@@ -238,7 +238,7 @@ class Transparent implements Borrower, RawPath {
     let from = 0;
     if (this.holdAll) {
       // Holding all since a module line in mid-stream: an echo is bounded by what we had in flight.
-      if (s.length <= 2 * c.opts.sendChunkBytes + MAX_RUN) return this.keep(s, true, okToo);
+      if (s.length <= 2 * c.opts.sendChunkBytes + MAX_RUN) return this.keep(s, okToo);
       this.holdAll = false; // more than any echo: the peer is still sending, that line was payload
       from = 2;
     }
@@ -261,7 +261,7 @@ class Transparent implements Borrower, RawPath {
       // meanwhile. Hold everything from the line on (writing stops), as for a run at the end.
       this.deliver(s.substr(0, q));
       this.holdAll = true;
-      return this.keep(s.substr(q), true, okToo);
+      return this.keep(s.substr(q), okToo);
     }
     this.deliver(s.substr(0, p));
     if (kind === 1) {
@@ -274,15 +274,15 @@ class Transparent implements Borrower, RawPath {
       });
       return;
     }
-    this.keep(s.substr(p), true, okToo);
+    this.keep(s.substr(p), okToo);
   }
 
   /** Hold `s` (module lines, or what followed one) until the line is quiet or our escape is answered. */
-  private keep(s: string, run: boolean, okToo: boolean): void {
+  private keep(s: string, okToo: boolean): void {
     const c = this.c;
     const self = this;
     this.held = s;
-    this.heldRun = run;
+    this.heldRun = true;
     if (okToo && s.substr(s.length - 6) === "\r\nOK\r\n") {
       // The module's OK is the last thing it sends (it holds the peer's data from then on); a
       // peer's OK forwarded before the escape may still be on the line, followed by more bytes.
