@@ -198,7 +198,11 @@ export class AtEngine {
           self.heldLink = link;
           self.heldRest = rest;
         }
-        else self.deliver(k, link, d, rest, rem);
+        else {
+          // A push proves the module alive: no health check while data flows (its answer would wait behind the pushes).
+          self.answeredAt = self.sched.clock.now();
+          self.deliver(k, link, d, rest, rem);
+        }
       },
       badRead: function (why: string): void {
         self.onBadRead(why);
