@@ -42,6 +42,8 @@ int jh_exit_requested (int *code);
 void jh_call (jerry_value_t fn, const jerry_value_t *args, jerry_size_t argc, const char *where);
 /* Print an exception value (takes ownership) with a context line; counts it. */
 void jh_report_exception (jerry_value_t exception, const char *where);
+/* Run the queued promise jobs, reporting an exception among them. */
+void jh_run_jobs (void);
 /* Exceptions thrown by callbacks so far. */
 unsigned jh_exception_count (void);
 

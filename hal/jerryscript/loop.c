@@ -108,6 +108,12 @@ jh_call (jerry_value_t fn, const jerry_value_t *args, jerry_size_t argc, const c
   else
     jerry_value_free (r);
   /* Promise jobs queued by the callback run before anything else. */
+  jh_run_jobs ();
+}
+
+void
+jh_run_jobs (void)
+{
   jerry_value_t jobs = jerry_run_jobs ();
   if (jerry_value_is_exception (jobs))
     jh_report_exception (jobs, "a promise job");

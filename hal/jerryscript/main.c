@@ -214,11 +214,7 @@ run_file (const char *path, uint8_t **keep)
     return aborted ? 0 : 1;
   }
   jerry_value_free (r);
-  jerry_value_t jobs = jerry_run_jobs ();
-  if (jerry_value_is_exception (jobs))
-    jh_report_exception (jobs, "a promise job");
-  else
-    jerry_value_free (jobs);
+  jh_run_jobs ();
   return 0;
 }
 

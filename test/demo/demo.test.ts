@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import { execFile } from "child_process";
 import * as path from "path";
+import { summaryRows } from "../support/demo-summary";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TS_NODE = path.join(ROOT, "node_modules/.bin/ts-node");
@@ -31,26 +32,6 @@ function runDemo(): Promise<Run> {
   });
 }
 
-/** The summary's data rows as cell arrays (the lines after "== summary" that start with "| ", minus header and rule). */
-function summaryRows(stdout: string): string[][] {
-  const lines = stdout.split("\n");
-  const at = lines.indexOf("== summary");
-  if (at < 0) return [];
-  const rows: string[][] = [];
-  for (let i = at + 1; i < lines.length; i++) {
-    const l = lines[i];
-    if (!l.startsWith("|")) {
-      if (rows.length) break;
-      continue;
-    }
-    if (l.startsWith("|-")) continue;
-    const cells = l.split("|").slice(1, -1).map((c) => c.trim());
-    if (cells[0] === "exchange") continue;
-    rows.push(cells);
-  }
-  return rows;
-}
-
 describe("make demo (tools/demo/run.ts)", function () {
   this.timeout(120000);
   let run: Run;
@@ -65,7 +46,7 @@ describe("make demo (tools/demo/run.ts)", function () {
   });
 
   it("lists every exchange in the summary table, each verified, with bytes both ways", () => {
-    const rows = summaryRows(run.stdout);
+    const rows = summaryRows(run.stdout.split("\n"));
     assert.deepStrictEqual(
       rows.map((r) => r[0] + " | " + r[1]),
       EXPECTED,

@@ -19,6 +19,7 @@ import { defaultPoolSize } from "../../tools/device/pool";
 import { Child, liveChildren } from "../../tools/device/process";
 import { Runtime, runtimeFromEnv, runtimeMissing } from "../../tools/device/runtimes";
 import { Jobs } from "./jobs";
+import { summaryRows } from "../support/demo-summary";
 
 const WHAT: { [app: string]: string } = {
   "echo-check": "16 KB echoed, compared as it arrives on the device and at the server, byte for byte",
@@ -184,23 +185,6 @@ function flashTests(jobs: Jobs, rt: Runtime): void {
       );
     });
   });
-}
-
-/** The demo's summary rows as cells (the lines after "== summary" that start with "| ", minus header and rule). */
-function summaryRows(lines: string[]): string[][] {
-  const at = lines.indexOf("== summary");
-  const rows: string[][] = [];
-  for (let i = at + 1; at >= 0 && i < lines.length; i++) {
-    const l = lines[i];
-    if (!l.startsWith("|")) {
-      if (rows.length) break;
-      continue;
-    }
-    if (l.startsWith("|-")) continue;
-    const cells = l.split("|").slice(1, -1).map((c) => c.trim());
-    if (cells[0] !== "exchange") rows.push(cells);
-  }
-  return rows;
 }
 
 function demoTests(jobs: Jobs, rt: Runtime): void {

@@ -4,10 +4,10 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as tty from "tty";
 import { buildJerryHost, JHOST, runJerry, startJerry } from "../../tools/jerry/launch";
 import { bundleJerryLib, JerryBundle, JerryLibrary, makeSnapshot, makeStaticSnapshots, snapshotTool, staticForm } from "../../tools/jerry/bundle";
 import { needs } from "../../tools/test/needs";
+import { PtyClient } from "../support/pty-client";
 import { needsJerrySdk } from "./gate";
 
 /** A pair of connected pseudo-terminals from `socat -d -d pty,raw,echo=0 pty,raw,echo=0`. */
@@ -28,29 +28,6 @@ async function ptyPair(): Promise<{ a: string; b: string; proc: ChildProcess }> 
   });
   proc.stderr!.resume();
   return { a: paths[0], b: paths[1], proc };
-}
-
-/** The far end of a PTY, raw: collects what arrives, writes bytes. */
-class FarEnd {
-  rx = Buffer.alloc(0);
-  private fd: number;
-  private rs: tty.ReadStream;
-  constructor(p: string) {
-    this.fd = fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-    this.rs = new tty.ReadStream(this.fd);
-    this.rs.setRawMode(true);
-    this.rs.on("data", (b: Buffer) => (this.rx = Buffer.concat([this.rx, b])));
-  }
-  write(b: Buffer): void {
-    fs.writeSync(this.fd, b);
-  }
-  async until(n: number, ms: number): Promise<void> {
-    const end = Date.now() + ms;
-    while (this.rx.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-  }
-  close(): void {
-    this.rs.destroy();
-  }
 }
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -165,7 +142,7 @@ describe("JerryScript host (jhost)", function () {
   it("the UART is 8-bit clean both ways on a PTY pair: all 256 values, chunked delivery, close stops it", async function () {
     needs(this, "socat");
     const pair = await ptyPair();
-    const far = new FarEnd(pair.b);
+    const far = new PtyClient(pair.b);
     try {
       const f = script("uart.js", `
         var all = "";
@@ -185,12 +162,12 @@ describe("JerryScript host (jhost)", function () {
         print("open " + typeof h + ", write 256: " + jhost.uartWrite(h, all) + ", write U+0100: " + jhost.uartWrite(h, "\\u0100"));
       `);
       const run = startJerry([f], [pair.a]);
-      await far.until(256, 5000);
-      assert.ok(ALL_BYTES.equals(far.rx.subarray(0, 256)), "host -> far end: " + far.rx.toString("hex"));
+      await far.until(() => far.rx.length >= 256, 5000);
+      assert.ok(ALL_BYTES.equals(Buffer.from(far.rx.substr(0, 256), "latin1")), "host -> far end: " + Buffer.from(far.rx, "latin1").toString("hex"));
       const block = Buffer.alloc(8192);
       for (let i = 0; i < block.length; i++) block[i] = (i * 7 + 3) & 255;
-      far.write(Buffer.concat([ALL_BYTES, block]));
-      await far.until(256 + 256 + 8192, 5000);
+      far.write(Buffer.concat([ALL_BYTES, block]).toString("latin1"));
+      await far.until(() => far.rx.length >= 256 + 256 + 8192, 5000);
       const code = await run.exited;
       assert.strictEqual(code, 0, run.stderr());
       const lines = run.stdout().trim().split("\n");
@@ -200,7 +177,7 @@ describe("JerryScript host (jhost)", function () {
       assert.ok(Number(m![1]) >= 9, "8448 bytes arrive in chunks of at most 1024: " + lines[1]);
       assert.ok(Number(m![2]) <= 1024, lines[1]);
       assert.strictEqual(lines[2], "close 0, write after close: uartWrite: expected (handle, string) on an open UART");
-      assert.ok(Buffer.concat([ALL_BYTES, ALL_BYTES, block]).equals(far.rx), "far end got everything back byte for byte");
+      assert.ok(Buffer.concat([ALL_BYTES, ALL_BYTES, block]).equals(Buffer.from(far.rx, "latin1")), "far end got everything back byte for byte");
     } finally {
       far.close();
       pair.proc.kill("SIGTERM");

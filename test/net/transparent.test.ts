@@ -9,6 +9,19 @@ function traced(rig: ReturnType<typeof makeRig>): string[] {
   return lines;
 }
 
+/** Queue AT+CSQ (it makes the part escape); the getter gives its answer lines, "" until it completes. */
+function askCsq(rig: ReturnType<typeof makeRig>): () => string {
+  let csq = "";
+  rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+  return () => csq;
+}
+
+/** Virtual time at which our `+++` was written (waits up to 3 s for it). */
+function plusWrittenAt(rig: ReturnType<typeof makeRig>): number {
+  assert.ok(rig.until(() => rig.hal.wire.hostLog.some((w) => w.data === "+++"), 3000));
+  return (rig.hal.wire.hostLog.find((w) => w.data === "+++") as { t: number }).t;
+}
+
 describe("net: transparent mode", () => {
   it("moves data both ways on link 0 byte-exact, payloads containing +++, OK and CLOSED included", () => {
     const rig = makeRig({ mode: "transparent", opts: { idleProbeMs: 0 } });
@@ -44,12 +57,11 @@ describe("net: transparent mode", () => {
     sock.write("before");
     rig.run(10);
     // somebody (a tool, a query) needs the AT channel
-    let csq = "";
-    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    const csq = askCsq(rig);
     rig.run(500);
     rig.fake.peerSend(0, "while escaping");
     rig.run(5000);
-    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(csq(), "+CSQ: 20,99");
     assert.strictEqual(rig.fake.escapes.length, 1);
     assert.ok(rig.fake.escapes[0].quietBefore >= 1000, "guard silence before +++: " + rig.fake.escapes[0].quietBefore);
     assert.ok(rig.fake.commands.lastIndexOf("ATO") > rig.fake.commands.lastIndexOf("AT+CSQ"));
@@ -97,9 +109,8 @@ describe("net: transparent mode", () => {
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
     rig.run(2000);
-    let csq = "";
-    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
-    assert.ok(rig.until(() => csq !== "", 5000));
+    const csq = askCsq(rig);
+    assert.ok(rig.until(() => csq() !== "", 5000));
     sock.end(); // ATO is queued: the module goes back to data mode before the close can be sent
     assert.ok(rig.until(() => r.closes.length > 0, 10000), r.log.join());
     assert.deepStrictEqual(r.log, ["connect", "close local"]);
@@ -113,15 +124,14 @@ describe("net: transparent mode", () => {
     const rig = makeRig({ mode: "transparent" });
     const { r } = connectTcp(rig, "10.1.1.1", 7000);
     rig.run(2000);
-    let csq = "";
     rig.fake.latencyMs = 300; // a slow answer: the driver is in command mode for a while
-    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    const csq = askCsq(rig);
     assert.ok(rig.until(() => rig.fake.commands[rig.fake.commands.length - 1] === "AT+CSQ", 5000));
     rig.fake.remoteClose(0); // CLOSED, in command mode
     assert.ok(rig.until(() => r.closes.length > 0, 10000), r.log.join());
     assert.deepStrictEqual(r.log, ["connect", "close remote"]);
     rig.run(2000);
-    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(csq(), "+CSQ: 20,99");
     assert.deepStrictEqual(r.log, ["connect", "close remote"]);
     assert.ok(!rig.engine.borrowed());
     assert.deepStrictEqual(rig.events, ["online 10.0.0.2"]);
@@ -229,14 +239,12 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
     rig.run(2000);
-    let csq = "";
-    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
-    assert.ok(rig.until(() => rig.hal.wire.hostLog.some((w) => w.data === "+++"), 3000));
-    const plusAt = (rig.hal.wire.hostLog.find((w) => w.data === "+++") as { t: number }).t;
+    const csq = askCsq(rig);
+    const plusAt = plusWrittenAt(rig);
     rig.run(plusAt + 975 - rig.hal.clock.now());
     rig.fake.peerSend(0, "x\r\nOK\r\n"); // still in data mode: the module forwards it before its own OK
     rig.run(5000);
-    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(csq(), "+CSQ: 20,99");
     assert.strictEqual(r.data, "x\r\nOK\r\n");
     assert.strictEqual(rig.fake.links[0].sent, "", "no command went to the peer");
     assert.strictEqual(sock.state, "open");
@@ -247,16 +255,14 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     const rig = makeRig({ mode: "transparent", chunk: 1 });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
     rig.run(2000);
-    let csq = "";
-    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
-    assert.ok(rig.until(() => rig.hal.wire.hostLog.some((w) => w.data === "+++"), 3000));
-    const plusAt = (rig.hal.wire.hostLog.find((w) => w.data === "+++") as { t: number }).t;
+    const csq = askCsq(rig);
+    const plusAt = plusWrittenAt(rig);
     rig.run(plusAt + 995 - rig.hal.clock.now());
     // 2 kB forwarded just before the module escapes: its "\r\nOK\r\n" reaches us after the guard, the rest after it.
     const burst = "A".repeat(1000) + "\r\nOK\r\n" + "B".repeat(1000);
     rig.fake.peerSend(0, burst);
     rig.run(5000);
-    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(csq(), "+CSQ: 20,99");
     assert.strictEqual(r.data, burst);
     assert.strictEqual(rig.fake.links[0].sent, "", "no command went to the peer");
     assert.strictEqual(sock.state, "open");
@@ -267,12 +273,11 @@ describe("net: transparent mode, payload that looks like the module (issue 16 it
     const rig = makeRig({ mode: "transparent" });
     const { sock, r } = connectTcp(rig, "10.1.1.1", 7000);
     rig.run(2000);
-    let csq = "";
-    rig.engine.submit({ request: "AT+CSQ", timeout: 5000, match: "+CSQ:" }, (res) => (csq = res.lines.join()));
+    const csq = askCsq(rig);
     rig.run(300); // inside the guard silence before our +++
     rig.fake.peerSend(0, "hello\r\nOK\r\n");
     rig.run(5000);
-    assert.strictEqual(csq, "+CSQ: 20,99");
+    assert.strictEqual(csq(), "+CSQ: 20,99");
     assert.strictEqual(r.data, "hello\r\nOK\r\n");
     assert.strictEqual(rig.fake.escapes.length, 1);
     assert.ok(rig.fake.commands.indexOf("AT+CSQ") > 0 && rig.fake.commands.lastIndexOf("ATO") > rig.fake.commands.indexOf("AT+CSQ"));
