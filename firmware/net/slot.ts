@@ -97,8 +97,7 @@ export class SendQueue {
         return;
       }
       n -= left;
-      this.bytes -= left;
-      this.shift();
+      this.shift(); // takes `left` off `bytes`
     }
   }
 
