@@ -77,8 +77,14 @@ export class SendQueue {
     return this.full() ? TX_WAIT : TX_OK;
   }
 
-  /** Up to `max` bytes from the front, across writes (TCP stream). */
+  /**
+   * Up to `max` bytes from the front, across writes (TCP stream). The front write itself when it
+   * is exactly what is asked (the usual case: writes of sendChunkBytes), so the bytes in flight are
+   * not held twice; never appended to (the queue still holds it).
+   */
   peek(max: number): string {
+    const first = this.d.peek();
+    if (first !== undefined && !this.off && (first.length === max || (first.length < max && this.d.n === 1))) return first;
     let out = "";
     for (let k = 0; k < this.d.n && out.length < max; k++) {
       const s = this.d.at(k) as string;
