@@ -9,6 +9,7 @@ import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
 import { DEVICE_BUILD, mangleOptions, ROOT, wordsOf } from "./build";
+import { liftIife } from "./toplevel";
 import { findBoard } from "../../boards/index";
 import { checkDeviceSource, Finding } from "../check-device/check";
 import { LIBRARY_FILE, LIBRARY_IMPORT, PARTS_FILE, resolveApp } from "./apps";
@@ -112,6 +113,8 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
       },
     ],
   });
-  const code = fs.readFileSync(outfile, "utf8");
+  // Flashed as boot code: the IIFE's body goes to the top level (one JsVar less per function).
+  const code = liftIife(fs.readFileSync(outfile, "utf8"));
+  fs.writeFileSync(outfile, code);
   return { outfile, bytes: Buffer.byteLength(code), findings: checkDeviceSource(code) };
 }

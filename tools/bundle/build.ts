@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkDeviceSource, Finding } from "../check-device/check";
 import { manglePattern } from "./mangle";
+import { liftIife } from "./toplevel";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -17,11 +18,13 @@ export interface LibraryBundle {
   global: string;
   /** An optional part: it may not carry the core's code (it gets the core through its install context). */
   part: boolean;
+  /** Lift the IIFE's body to the top level (toplevel.ts): for code Espruino runs as boot code or from the REPL. */
+  topLevel?: boolean;
 }
 
 /** The core and its optional parts, in the order they are built and flashed. */
 export const LIBRARY: LibraryBundle[] = [
-  { name: "a76xx", entry: "hal/espruino/bundle-entry.ts", global: "A76XX", part: false },
+  { name: "a76xx", entry: "hal/espruino/bundle-entry.ts", global: "A76XX", part: false, topLevel: true },
   { name: "a76xx-server", entry: "hal/espruino/part-server.ts", global: "A76XX_SERVER", part: true },
   { name: "a76xx-transparent", entry: "hal/espruino/part-transparent.ts", global: "A76XX_TRANSPARENT", part: true },
   { name: "a76xx-tools", entry: "hal/espruino/part-tools.ts", global: "A76XX_TOOLS", part: true },
@@ -143,9 +146,12 @@ export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify:
     plugins: lib.part ? [partGuard(lib.name)] : [],
   });
   if (result.mangleCache) Object.assign(MANGLE_CACHE, result.mangleCache);
-  const code = fs.readFileSync(outfile, "utf8");
-  const out = result.metafile.outputs[path.relative(process.cwd(), outfile)] || result.metafile.outputs[Object.keys(result.metafile.outputs)[0]];
-  return { outfile, bytes: out.bytes, metafile: result.metafile, findings: checkDeviceSource(code) };
+  let code = fs.readFileSync(outfile, "utf8");
+  if (lib.topLevel) {
+    code = liftIife(code);
+    fs.writeFileSync(outfile, code);
+  }
+  return { outfile, bytes: Buffer.byteLength(code), metafile: result.metafile, findings: checkDeviceSource(code) };
 }
 
 /** The core library bundle (kept for callers that want only it). */
