@@ -144,7 +144,7 @@ function fixedTests(jobs: Jobs, writer: Runtime): void {
           const low = r.lowestFree as number;
           // The target is a goal, not a gate: the line says whether this run met it.
           console.log(
-            `        ${mode}: free JsVars ${r.freeAtBoot} after boot, ${r.freeAfterSetup} after setup, lowest ${low} (at ${r.lowestAt}, ${r.samples} samples); ` +
+            `        ${mode}: free JsVars ${r.freeAtBoot} after boot, ${r.freeAfterSetup} after setup, ${r.freeOnline} online, ${r.freeWritten} with the first writes queued, lowest ${low} (at ${r.lowestAt}, ${r.samples} samples); ` +
               (low >= FIXED_FREE_TARGET ? `meets the ${FIXED_FREE_TARGET} target` : `BELOW the ${FIXED_FREE_TARGET} target by ${FIXED_FREE_TARGET - low} (not a failure)`),
           );
         },

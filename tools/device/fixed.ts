@@ -21,6 +21,9 @@ export interface FixedRun {
   /** Free JsVars right after the boot code loaded, and after setup(). */
   freeAtBoot: number | undefined;
   freeAfterSetup: number | undefined;
+  /** Free JsVars when the modem came online, and once the first writes were queued. */
+  freeOnline: number | undefined;
+  freeWritten: number | undefined;
   /** The lowest free JsVars any sample saw, and where (boot, setup, data, timer). */
   lowestFree: number | undefined;
   lowestAt: string;
@@ -60,9 +63,10 @@ export function fixedScript(o: { serial: string; mode: DataMode; baud: number; p
     'modem.on("error", function (e) { print("modem error:", e.kind, e.text); });',
     'modem.on("online", function (ip) {',
     '  print("online as", ip);',
+    '  print("@@online free=" + free("online"));',
     `  var s = modem.connect("127.0.0.1", ${o.port});`,
     "  function pump() { while (sent < total) { var n = total - sent < 1024 ? total - sent : 1024; var piece = pat(sent, n); sent += n; if (!s.write(piece)) return; } }",
-    '  s.on("connect", pump);',
+    '  s.on("connect", function () { print("@@connect free=" + free("connect")); pump(); print("@@written free=" + free("written")); });',
     '  s.on("drain", pump);',
     '  s.on("data", function (d) {',
     '    free("data");',
@@ -133,6 +137,8 @@ export async function fixedEcho(fixed: Runtime, writer: Runtime, o: { mode: Data
   }
   const boot = figure(lines, /^@@boot free=(\d+)/);
   const setup = figure(lines, /^@@setup free=(\d+)/);
+  const online = figure(lines, /^@@online free=(\d+)/);
+  const written = figure(lines, /^@@written free=(\d+)/);
   const low = figure(lines, /^@@low free=(\d+) at=(\S*) samples=(\d+)/);
   return {
     mode: o.mode,
@@ -141,6 +147,8 @@ export async function fixedEcho(fixed: Runtime, writer: Runtime, o: { mode: Data
     failures: failures.filter((f, i, a) => a.indexOf(f) === i),
     freeAtBoot: boot ? Number(boot[1]) : undefined,
     freeAfterSetup: setup ? Number(setup[1]) : undefined,
+    freeOnline: online ? Number(online[1]) : undefined,
+    freeWritten: written ? Number(written[1]) : undefined,
     lowestFree: low ? Number(low[1]) : undefined,
     lowestAt: low ? low[2] : "",
     samples: low ? Number(low[3]) : 0,
