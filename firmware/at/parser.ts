@@ -195,7 +195,13 @@ export class AtParser {
     this.r = 0;
     this.a = "";
     this.emitPayload(data, n);
-    if (rest) this.text(rest);
+    if (!rest) return;
+    // The usual end of a read: its OK alone in the rest of the chunk (the line loop is skipped).
+    if (rest === "\r\nOK\r\n" && this.okNext && !this.tail && !this.ipLine && !this.remote) {
+      this.okNext = false;
+      this.stats.lines++;
+      this.sink.final("ok", "");
+    } else this.text(rest);
   }
 
   /** `data` is `n` bytes long (a long string's length would be counted block by block). */

@@ -123,6 +123,20 @@ describe("AT parser", () => {
     assert.deepStrictEqual(parseBoth("\r\n+CIPRXGET: 2,1,5,11\r\nOK\r\n\r\n\r\nOK\r\n"), ["payload rxget link=1 len=5 rest=11 OK\\r\\n\\r", "final ok"]);
   });
 
+  it("ends a read whose OK arrives in the payload's last chunk as it ends one whose OK comes later, and still checks that it is OK", () => {
+    const head = "\r\n+CIPRXGET: 2,1,5,0\r\n";
+    const expect = ["payload rxget link=1 len=5 rest=0 ab\\r\\nc", "final ok"];
+    for (const cut of [[head, "ab\r\nc\r\nOK\r\n"], [head + "ab", "\r\nc\r\nOK\r\n"], [head, "ab\r\nc\r\nO", "K\r\n"]]) {
+      const { parser, log } = parserWithLog(256, false);
+      for (const c of cut) parser.feed(c);
+      assert.deepStrictEqual(log.all(), expect, JSON.stringify(cut));
+    }
+    const { parser, log } = parserWithLog(256, false);
+    parser.feed(head);
+    parser.feed("ab\r\nc\r\nERROR\r\n");
+    assert.ok(log.all().some((e) => /bad/.test(e)), "a read not followed by OK is reported: " + JSON.stringify(log.all()));
+  });
+
   it("handles a zero-length +CIPRXGET: 2 read", () => {
     assert.deepStrictEqual(parseBoth("\r\n+CIPRXGET: 2,1,0,0\r\n\r\nOK\r\n"), ["payload rxget link=1 len=0 rest=0 ", "final ok"]);
   });
