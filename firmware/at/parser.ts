@@ -177,11 +177,15 @@ export class AtParser {
    * bytes of `d` past its end; they are split off the short chunk, never off the long payload).
    */
   private chunk(d: string): void {
-    if (!this.n) {
+    if (this.n) this.end(d);
+    else {
       this.r = 0;
       this.text(d);
-      return;
     }
+  }
+
+  /** The last chunk of a payload (kept apart from `chunk`: a text chunk does not lex it). */
+  private end(d: string): void {
     const over = -this.r;
     let rest = "";
     if (over) {
@@ -223,7 +227,11 @@ export class AtParser {
         this.skipLf = false;
         if (d.charCodeAt(pos) === 10 && ++pos === len) return;
       }
-      if (this.pn >= 0 || this.dm || this.skipSpace || this.dropping) {
+      if (this.pn >= 0 && !this.dm) {
+        this.start(pos ? d.substr(pos) : d);
+        return;
+      }
+      if (this.dm || this.skipSpace || this.dropping) {
         pos = this.edge(d, pos);
         if (pos < 0) return;
         continue;
@@ -269,21 +277,21 @@ export class AtParser {
     this.sink.prompt();
   }
 
+  /** The announced payload starts with `d` (once a read per read: kept apart from `edge`, which is long). */
+  private start(d: string): void {
+    this.n = this.r = this.pn;
+    this.pn = -1;
+    this.a = "";
+    this.feed(d);
+  }
+
   /**
-   * A framing state at `pos`: data mode, an announced payload starting, the space after a prompt, a
-   * line being dropped. Returns where the line loop goes on, or -1 when the chunk is consumed.
+   * A framing state at `pos`: data mode, the space after a prompt, a line being dropped. Returns
+   * where the line loop goes on, or -1 when the chunk is consumed.
    */
   private edge(d: string, pos: number): number {
     if (this.dm) {
       this.sink.data(pos ? d.substr(pos) : d);
-      return -1;
-    }
-    if (this.pn >= 0) {
-      // The announced payload starts here.
-      this.n = this.r = this.pn;
-      this.pn = -1;
-      this.a = "";
-      this.feed(pos ? d.substr(pos) : d);
       return -1;
     }
     if (this.skipSpace) {

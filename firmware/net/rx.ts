@@ -45,6 +45,9 @@ export class Rx {
   /** The slot and size of the read or count query in flight (the table runs one command at a time). */
   private rs: Slot | undefined = undefined;
   private rn = 0;
+  /** The last read command, used again while its link, size and line rate stay the same (the engine never changes a command). */
+  private rc: AtCommand | undefined = undefined;
+  private rcBaud = 0;
   /** Completions, made once (not a closure per read). */
   private readCb: (r: AtResult) => void;
   private countCb: (r: AtResult) => void;
@@ -85,11 +88,18 @@ export class Rx {
     if (n <= 0) return false;
     t.stats.reads++;
     const num = s.num;
-    if (!t.run({ request: "AT+CIPRXGET=2," + num + "," + n, timeout: readDeadline(n, t.hooks.baud()), readLink: num, readMax: n }, s, this.readCb)) return false;
+    const baud = t.hooks.baud();
+    const c = this.rc;
+    if (!t.run(c && c.readLink === num && c.readMax === n && this.rcBaud === baud ? c : this.readCmd(num, n, baud), s, this.readCb)) return false;
     s.rxBusy = true;
     this.rs = s;
     this.rn = n;
     return true;
+  }
+
+  private readCmd(num: number, n: number, baud: number): AtCommand {
+    this.rcBaud = baud;
+    return (this.rc = { request: "AT+CIPRXGET=2," + num + "," + n, timeout: readDeadline(n, baud), readLink: num, readMax: n });
   }
 
   private readDone(r: AtResult): void {
