@@ -162,12 +162,6 @@ export class Modem extends Emitter {
       payload: function (kind, link, data, rest, remote) {
         if (table) table.payload(kind, link, data, rest, remote);
       },
-      badRead: function () {
-        // the read's completion reports it on its socket
-      },
-      data: function () {
-        // data-mode bytes nobody took (no transparent part): dropped
-      },
       timeout: function () {
         if (sup) sup.noteTimeout();
       },

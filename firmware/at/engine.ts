@@ -61,10 +61,9 @@ export interface EngineOptions {
 /** What the engine passes up besides command results. Methods must not throw (throws are caught and counted). */
 export interface EngineListener {
   payload(kind: number, link: number, data: string, rest: number, remote: string): void;
-  /** The read in flight on `link` was malformed (its data are discarded). */
-  badRead(link: number, why: string): void;
-  /** Data-mode bytes while nobody borrows the line. */
-  data(bytes: string): void;
+  /** Data-mode bytes while nobody borrows the line (dropped when absent). A malformed read is not
+   * reported here: its command fails with kind "badRead", which its owner reports. */
+  data?(bytes: string): void;
   /** A command or probe timed out; `consecutive` counts timeouts since the modem last answered. */
   timeout(consecutive: number, request: string): void;
   /** The engine gave up; reset the module, then call `reset()`. */
@@ -134,10 +133,10 @@ export class AtEngine {
   private cur: AtCommand | undefined = undefined;
   private done: AtDone | undefined = undefined;
   private lines: string[] = [];
-  private gotOk = false;
+  private gotOk = 0;
   private asyncLine = "";
   private asyncErr: AtError | null = null;
-  private prompted = false;
+  private prompted = 0;
   private deadline = 0;
   private timer: Timer | undefined = undefined;
   /** When the armed timer fires, ms. */
@@ -154,11 +153,11 @@ export class AtEngine {
   private probeSeen = -1;
   private syncPrefix = "";
   private b: Borrower | undefined = undefined;
-  private started = false;
+  private started = 0;
   /** No command is written before this time (a data-mode CONNECT is announced), ms. */
   private holdUntil = 0;
   /** A resynchronisation is due once the borrowed line is given back (nothing may be written into data mode). */
-  private syncDue = false;
+  private syncDue = 0;
   /** A buffer-access read's data, delivered only once its OK confirms the framing. */
   private held: string | undefined = undefined;
   private heldLink = -1;
@@ -212,7 +211,7 @@ export class AtEngine {
         if (self.trace) self.trace("<", d, true);
         try {
           if (b) b.data(d);
-          else self.l.data(d);
+          else if (self.l.data) self.l.data(d);
         } catch (e) {
           self.stats.errors++;
         }
@@ -227,7 +226,7 @@ export class AtEngine {
   /** Take the UART's receive side (the parser's feed is the handler). Idempotent. */
   start(): void {
     if (this.started) return;
-    this.started = true;
+    this.started = 1;
     this.uart.onData(this.parser.feed);
   }
 
@@ -310,7 +309,7 @@ export class AtEngine {
     this.consecutive = 0;
     this.b = undefined;
     this.holdUntil = 0;
-    this.syncDue = false;
+    this.syncDue = 0;
     const d = this.done;
     const had = this.phase === CMD;
     this.cur = undefined;
@@ -446,10 +445,10 @@ export class AtEngine {
     this.done = done;
     this.cur = c;
     this.lines = [];
-    this.gotOk = false;
+    this.gotOk = 0;
     this.asyncLine = "";
     this.asyncErr = null;
-    this.prompted = false;
+    this.prompted = 0;
     this.phase = CMD;
     this.stats.commands++;
     this.parser.prompt = c.payload !== undefined;
@@ -487,10 +486,10 @@ export class AtEngine {
       // The line is borrowed (data mode began while a command was in flight): a probe would go
       // to the peer. Resynchronise when the line is given back.
       this.phase = IDLE;
-      this.syncDue = true;
+      this.syncDue = 1;
       return;
     }
-    this.syncDue = false;
+    this.syncDue = 0;
     this.stats.resyncs++;
     this.phase = SYNC;
     this.probes = 0;
@@ -549,7 +548,7 @@ export class AtEngine {
       this.finish(err("timeout", (waiting ? "no prompt for " : "no answer to ") + c.request), "", false, stall ? STALLED : SYNC, waiting ? "\x1b" : "");
     } else if (this.b) {
       this.phase = IDLE;
-      this.syncDue = true;
+      this.syncDue = 1;
     } else if (stall) {
       this.stall();
     } else {
@@ -628,7 +627,7 @@ export class AtEngine {
       return;
     }
     if (kind !== "ok") return this.cmdError(kind, info, early);
-    this.gotOk = true;
+    this.gotOk = 1;
     const h = this.held;
     if (h !== undefined) {
       this.held = undefined;
@@ -669,7 +668,7 @@ export class AtEngine {
   private onPrompt(): void {
     const c = this.cur;
     if (this.phase !== CMD || !c || c.payload === undefined || this.prompted) return;
-    this.prompted = true;
+    this.prompted = 1;
     this.write(c.payload, true);
     this.deadline = this.wireEnd + (c.timeout < this.opts.promptMs ? c.timeout : this.opts.promptMs);
     this.arm();
@@ -689,12 +688,6 @@ export class AtEngine {
   private onBadRead(why: string): void {
     const c = this.cur;
     if (this.trace) this.trace("*", "bad read: " + why, false);
-    const link = c && c.readLink !== undefined ? c.readLink : -1;
-    try {
-      this.l.badRead(link, why);
-    } catch (e) {
-      this.stats.errors++;
-    }
     if (this.phase === CMD && c) {
       this.parser.abortPayload();
       this.finish(err("badRead", why), "", true, SYNC, "");

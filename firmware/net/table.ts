@@ -93,11 +93,11 @@ export class Table {
   readonly orphan: boolean[] = [];
   private rx: Rx;
   private tx: Tx;
-  private busy = false;
+  private busy = 0;
   private task: Task;
   private cursor = 0;
   private retry: Timer | undefined = undefined;
-  private reconcileWanted = false;
+  private reconcileWanted = 0;
   /** The command in flight in the command slot: its slot, that slot's generation, its completion. */
   private runS: Slot | undefined = undefined;
   private runGen = 0;
@@ -175,7 +175,7 @@ export class Table {
     const s = this.claim(owner);
     if (!(s instanceof Slot)) return s;
     s.state = S_OPENING;
-    s.udp = true;
+    s.udp = 1;
     s.lport = lport;
     this.kick();
     return s;
@@ -236,7 +236,7 @@ export class Table {
     }
     if (!data.length) return TX_OK;
     const r = s.tx.push(data, host, port);
-    if (r !== TX_OK) s.wantDrain = true;
+    if (r !== TX_OK) s.wantDrain = 1;
     if (r !== TX_FULL) this.kickTx(s);
     return r;
   }
@@ -248,7 +248,7 @@ export class Table {
 
   /** The owner read from the ring: the read window re-opens. */
   consumed(s: Slot): void {
-    s.overflowed = false;
+    s.overflowed = 0;
     if (s.rxKnown > 0 || s.rxNote) this.kick();
   }
 
@@ -256,7 +256,7 @@ export class Table {
   end(s: Slot, owner: SlotOwner): void {
     if (s.owner !== owner) return;
     if (!this.settleEarly(s, true)) return;
-    s.ending = true;
+    s.ending = 1;
     if (!s.tx.count()) this.startClose(s, "local");
     else this.kickTx(s);
   }
@@ -273,7 +273,7 @@ export class Table {
   private settleEarly(s: Slot, graceful: boolean): boolean {
     if (s.state === S_RESOLVING || (s.state === S_OPENING && !s.openSent)) {
       // end() before it opened sends what was written once it is, then closes; destroy() gives up now.
-      if (graceful) s.ending = true;
+      if (graceful) s.ending = 1;
       else this.finish(s, "local");
       return false;
     }
@@ -323,13 +323,13 @@ export class Table {
   /** Run `c` in the table's command slot (false when busy or refused); `done` is skipped when the slot's socket changed. */
   run(c: AtCommand, s: Slot | undefined, done: (r: AtResult) => void): boolean {
     if (this.busy) return false;
-    this.busy = true;
+    this.busy = 1;
     this.runS = s;
     this.runGen = s ? s.gen : 0;
     this.runDone = done;
     // Always called from the table's task: the engine may write at once.
     if (this.engine.submitNow(c, this.ran)) return true;
-    this.busy = false;
+    this.busy = 0;
     this.runS = undefined;
     this.runDone = undefined;
     this.refused();
@@ -340,7 +340,7 @@ export class Table {
   private ranCmd(r: AtResult): void {
     const s = this.runS;
     const done = this.runDone as (r: AtResult) => void;
-    this.busy = false;
+    this.busy = 0;
     this.runS = undefined;
     this.runDone = undefined;
     if (!s || s.gen === this.runGen) done(r);
@@ -363,7 +363,7 @@ export class Table {
   /** The modem is online: reconcile with the module, then serve requests. */
   up(): void {
     this.online = true;
-    this.reconcileWanted = true;
+    this.reconcileWanted = 1;
     // Queued now, before the app hears "online": a transparent server's AT+SERVERSTART must be
     // the last command (a client's CONNECT can come right after it and turn commands into data).
     this.pump();
@@ -378,7 +378,7 @@ export class Table {
 
   /** Ask AT+CIPCLOSE? at the next free command slot. */
   reconcile(): void {
-    this.reconcileWanted = true;
+    this.reconcileWanted = 1;
     this.kick();
   }
 
@@ -403,7 +403,7 @@ export class Table {
     if (s.state === S_FREE || s.state >= S_CLOSING) return;
     this.sched.cancel(s.openTimer);
     s.state = S_CLOSING;
-    s.closeSent = false;
+    s.closeSent = 0;
     s.reason = reason;
     // In data mode the AT+CIPCLOSE waits for the line: the raw path leaves data mode first.
     if (s.raw) s.raw.kick();
@@ -421,14 +421,14 @@ export class Table {
     s.reason = reason;
     s.tx.clear();
     s.rxKnown = 0;
-    s.rxNote = false;
+    s.rxNote = 0;
     this.tell(s, EV_CLOSE, reason);
   }
 
   /** The send queue emptied: drain when a write was told to wait; close when ending. */
   emptied(s: Slot): void {
     if (s.wantDrain) {
-      s.wantDrain = false;
+      s.wantDrain = 0;
       this.tell(s, EV_DRAIN, undefined);
     }
     if (s.ending && s.state === S_OPEN) this.startClose(s, "local");
@@ -446,10 +446,6 @@ export class Table {
     else this.rx.pushed(kind, link, data, remote);
   }
 
-  /** A malformed read: its command fails with kind "badRead" and the read's completion (rx.ts) reports it on the socket. */
-  badRead(): void {
-    // nothing more to do here
-  }
 
   // ==== the command slot ==========================================================================
 
@@ -508,7 +504,7 @@ export class Table {
   // Short: the open slot's read is the hot case; closing and opening are apart.
   private control(s: Slot): boolean {
     const st = s.state;
-    if (st === S_OPEN) return this.buffered && (this.rx.work(s) || (s.peerClosed && this.readAllDone(s)));
+    if (st === S_OPEN) return this.buffered && (this.rx.work(s) || (s.peerClosed > 0 && this.readAllDone(s)));
     if (st === S_CLOSING) return this.closeWork(s);
     return st === S_OPENING && !s.openSent && this.sendOpen(s);
   }
@@ -523,13 +519,13 @@ export class Table {
   private closeWork(s: Slot): boolean {
     const self = this;
     if (s.closeSent) return false;
-    s.closeSent = true;
+    s.closeSent = 1;
     const sent = this.run({ request: "AT+CIPCLOSE=" + s.num, timeout: SHORT_MS, async: "+CIPCLOSE: " + s.num + ",", errField: 0 }, s, function (r) {
       // Refused or unanswered: the module's view may differ from ours; ask it.
       if (r.error) self.reconcile();
       self.finish(s, s.reason);
     });
-    if (!sent) s.closeSent = false;
+    if (!sent) s.closeSent = 0;
     return sent;
   }
 
@@ -540,7 +536,7 @@ export class Table {
     // Completes on OK (transparent: on CONNECT); the result `+CIPOPEN: <l>,<err>` is a URC, so a
     // slow connect does not hold the AT engine for minutes.
     const c: AtCommand = transparent ? { request: req, timeout: this.opts.connectTimeoutMs, connect: true } : { request: req, timeout: SHORT_MS };
-    s.openSent = true;
+    s.openSent = 1;
     const ok = this.run(c, s, function (r) {
       if (s.state !== S_OPENING) return;
       if (r.error) {
@@ -552,7 +548,7 @@ export class Table {
       if (transparent) self.opened(s);
     });
     if (!ok) {
-      s.openSent = false;
+      s.openSent = 0;
       return false;
     }
     if (!transparent) {
@@ -611,7 +607,7 @@ export class Table {
     const reason: CloseReason = why === 1 ? "remote" : why === 2 ? "timeout" : "local";
     if (this.opts.dataMode === "buffer" && s.state === S_OPEN && (s.rxKnown > 0 || s.rxNote || s.rxBusy)) {
       // Bytes announced before the close are read, exactly as many as announced; then it closes.
-      s.peerClosed = true;
+      s.peerClosed = 1;
       s.reason = reason;
       s.tx.clear();
       this.kick();
@@ -637,7 +633,7 @@ export class Table {
       }
     });
     if (ok) {
-      this.reconcileWanted = false;
+      this.reconcileWanted = 0;
       this.stats.reconciles++;
     }
     return ok;

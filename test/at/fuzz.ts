@@ -215,7 +215,6 @@ export function runCase(seed: number, mix: Mix = "firmware"): CaseReport {
   let engine: AtEngine;
   const listener: EngineListener = {
     payload: (k, link, data) => failures.push("unexpected payload " + k + "," + link + " " + JSON.stringify(data)),
-    badRead: () => undefined,
     data: (d) => failures.push("unexpected data-mode bytes " + JSON.stringify(d)),
     timeout: () => undefined,
     stall: () => {

@@ -52,7 +52,6 @@ export function makeRig(options: { [name: string]: unknown }, boardId?: string, 
   let sup: Supervisor | undefined;
   const engine = new AtEngine(hal.uart, sched, { maxLine: board.atRxRingBytes, maxPayload: 1500, queue: all.atQueue, maxLines: 16, promptMs: 5000, probeMs: 1000, stallAfter: 3 }, {
     payload: () => undefined,
-    badRead: () => undefined,
     data: () => undefined,
     timeout: () => sup && sup.noteTimeout(),
     stall: () => sup && sup.noteStall(),

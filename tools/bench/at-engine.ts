@@ -88,7 +88,6 @@ export function benchAtEngine(): BenchResult {
     payload(kind: number, link: number, data: string) {
       payloadBytes += data.length;
     },
-    badRead() {},
     data() {},
     timeout() {},
     stall() {},
