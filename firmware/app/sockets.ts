@@ -65,14 +65,14 @@ export class BaseSocket extends Emitter implements SlotOwner {
   protected slot: Slot | undefined = undefined;
   protected gen = 0;
   private task: Task;
-  private connected = false;
-  private drained = false;
-  private readable = false;
+  private connected = 0;
+  private drained = 0;
+  private readable = 0;
   private errs: Fifo<SocketError>;
   private closing: CloseReason | undefined = undefined;
   /** Error events dropped because four were already waiting. */
   errorsDropped = 0;
-  protected paused = false;
+  protected paused = 0;
 
   constructor(ctx: SocketContext, state: string) {
     super();
@@ -100,9 +100,9 @@ export class BaseSocket extends Emitter implements SlotOwner {
 
   /** SlotOwner: the table's events, queued for the task. */
   ev(type: number, arg: SocketError | CloseReason | undefined): void {
-    if (type === EV_CONNECT) this.connected = true;
-    else if (type === EV_READABLE) this.readable = true;
-    else if (type === EV_DRAIN) this.drained = true;
+    if (type === EV_CONNECT) this.connected = 1;
+    else if (type === EV_READABLE) this.readable = 1;
+    else if (type === EV_DRAIN) this.drained = 1;
     else if (type === EV_ERROR) {
       if (!this.errs.push(arg as SocketError)) this.errorsDropped++;
     } else if (type === EV_CLOSE) this.closing = arg as CloseReason;
@@ -113,19 +113,19 @@ export class BaseSocket extends Emitter implements SlotOwner {
   private flush(): void {
     if (this.connected || this.drained || this.errs.n || this.closing !== undefined) this.flushAll();
     else if (this.readable) {
-      this.readable = false;
+      this.readable = 0;
       this.deliver();
     }
   }
 
   private flushAll(): void {
     if (this.connected) {
-      this.connected = false;
+      this.connected = 0;
       this.state = "open";
       this.opened();
     }
     if (this.readable) {
-      this.readable = false;
+      this.readable = 0;
       this.deliver();
     }
     while (this.errs.n) {
@@ -134,7 +134,7 @@ export class BaseSocket extends Emitter implements SlotOwner {
       this.emit("error", e);
     }
     if (this.drained) {
-      this.drained = false;
+      this.drained = 0;
       this.emit("drain");
     }
     const why = this.closing;
@@ -193,18 +193,18 @@ export class BaseSocket extends Emitter implements SlotOwner {
 
   /** Stop "data"/"message" events: received bytes wait (buffer mode stops reading from the module; push mode may overflow). */
   pause(): void {
-    this.paused = true;
+    this.paused = 1;
   }
 
   /** Restart the events, delivering what waits. */
   resume(): void {
     if (!this.paused) return;
-    this.paused = false;
+    this.paused = 0;
     this.ev(EV_READABLE, undefined);
   }
 
   isPaused(): boolean {
-    return this.paused;
+    return this.paused > 0;
   }
 
   /** True when a write now would be queued (the send queue is below its bound). */
@@ -302,7 +302,7 @@ export class Socket extends BaseSocket {
   }
 
   protected deliverLast(): void {
-    this.paused = false;
+    this.paused = 0;
     this.deliver();
   }
 }
@@ -348,7 +348,7 @@ export class UdpSocket extends BaseSocket {
   }
 
   protected deliverLast(): void {
-    this.paused = false;
+    this.paused = 0;
     this.deliver();
   }
 }

@@ -98,9 +98,9 @@ export class AtParser {
   private maxLine: number;
   private maxPayload: number;
   private tail = "";
-  private skipLf = false;
-  private skipSpace = false;
-  private dropping = false;
+  private skipLf = 0;
+  private skipSpace = 0;
+  private dropping = 0;
   /** A payload announced by a header line, waiting for its framing LF before it starts. */
   private pn = -1;
   private pk = 0;
@@ -113,7 +113,7 @@ export class AtParser {
   /** A `+IP ERROR:` line waiting for the `ERROR` it belongs to. */
   private ipLine = "";
   /** After a `+CIPRXGET: 2` payload the next line must be OK. */
-  private okNext = false;
+  private okNext = 0;
   /** The read in flight: link and most bytes asked (-1: none). */
   private rdLink = -1;
   private rdMax = -1;
@@ -163,12 +163,12 @@ export class AtParser {
     this.dm = false;
     this.prompt = false;
     this.tail = "";
-    this.skipLf = false;
-    this.skipSpace = false;
-    this.dropping = false;
+    this.skipLf = 0;
+    this.skipSpace = 0;
+    this.dropping = 0;
     this.remote = "";
     this.ipLine = "";
-    this.okNext = false;
+    this.okNext = 0;
     this.rdLink = -1;
   }
 
@@ -202,7 +202,7 @@ export class AtParser {
     if (!rest) return;
     // The usual end of a read: its OK alone in the rest of the chunk (the line loop is skipped).
     if (rest === "\r\nOK\r\n" && this.okNext && !this.tail && !this.ipLine && !this.remote) {
-      this.okNext = false;
+      this.okNext = 0;
       this.stats.lines++;
       this.sink.final("ok", "");
     } else this.text(rest);
@@ -212,7 +212,7 @@ export class AtParser {
   private emitPayload(data: string, n: number): void {
     this.stats.payloads++;
     this.stats.payloadBytes += n;
-    if (this.pk === K_RXGET) this.okNext = true;
+    if (this.pk === K_RXGET) this.okNext = 1;
     this.sink.payload(this.pk, this.pl, data, this.pr, this.prem);
   }
 
@@ -224,7 +224,7 @@ export class AtParser {
     while (pos < len) {
       if (this.skipLf) {
         // One LF after a CR is framing, also before a payload or data-mode bytes.
-        this.skipLf = false;
+        this.skipLf = 0;
         if (d.charCodeAt(pos) === 10 && ++pos === len) return;
       }
       if (this.pn >= 0 && !this.dm) {
@@ -255,7 +255,7 @@ export class AtParser {
         this.keep(d.substr(pos));
         return;
       }
-      this.skipLf = d.charCodeAt(end) === 13;
+      this.skipLf = d.charCodeAt(end) === 13 ? 1 : 0;
       let line = d.substring(pos, end);
       pos = end + 1;
       if (this.tail) {
@@ -273,7 +273,7 @@ export class AtParser {
   /** The `>` prompt (armed): reported, and one space after it is framing. */
   private gotPrompt(): void {
     this.prompt = false;
-    this.skipSpace = true;
+    this.skipSpace = 1;
     this.sink.prompt();
   }
 
@@ -295,7 +295,7 @@ export class AtParser {
       return -1;
     }
     if (this.skipSpace) {
-      this.skipSpace = false;
+      this.skipSpace = 0;
       return d.charCodeAt(pos) === 32 ? pos + 1 : pos;
     }
     // The rest of an over-long line is dropped up to its end.
@@ -303,8 +303,8 @@ export class AtParser {
     const lf = d.indexOf("\n", pos);
     const end = cr < 0 ? lf : lf < 0 || cr < lf ? cr : lf;
     if (end < 0) return -1;
-    this.skipLf = d.charCodeAt(end) === 13;
-    this.dropping = false;
+    this.skipLf = d.charCodeAt(end) === 13 ? 1 : 0;
+    this.dropping = 0;
     return end + 1;
   }
 
@@ -313,7 +313,7 @@ export class AtParser {
     if (this.dropping) return;
     if (this.tail.length + s.length > this.maxLine) {
       this.tail = "";
-      this.dropping = true;
+      this.dropping = 1;
       this.dropLine();
       return;
     }
@@ -359,7 +359,7 @@ export class AtParser {
    */
   private line(text: string): void {
     if (this.okNext) {
-      this.okNext = false;
+      this.okNext = 0;
       if (text !== "OK") this.sink.badRead("no OK after the data");
     }
     if (this.remote && this.afterRemote(text)) return;

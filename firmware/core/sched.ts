@@ -13,7 +13,7 @@ import { Clock, TimerHandle } from "./hal";
 export class Task {
   /** Next task in the ready list. */
   next: Task | null = null;
-  queued = false;
+  queued = 0;
   fn: () => void;
 
   constructor(fn: () => void) {
@@ -45,7 +45,7 @@ export class Scheduler {
   onError: ((e: unknown) => void) | undefined = undefined;
   private head: Task | null = null;
   private tail: Task | null = null;
-  private ticking = false;
+  private ticking = 0;
   private maxTasks: number;
   private maxMs: number;
 
@@ -69,7 +69,7 @@ export class Scheduler {
   /** Run `t` soon, after the tasks already waiting; a task already waiting keeps its place. */
   post(t: Task): void {
     if (t.queued) return;
-    t.queued = true;
+    t.queued = 1;
     t.next = null;
     if (this.tail) this.tail.next = t;
     else this.head = t;
@@ -129,7 +129,7 @@ export class Scheduler {
   }
 
   private arm(): void {
-    this.ticking = true;
+    this.ticking = 1;
     const self = this;
     this.clock.setTimeout(function () {
       self.tick();
@@ -149,7 +149,7 @@ export class Scheduler {
       this.head = t.next;
       if (!this.head) this.tail = null;
       t.next = null;
-      t.queued = false;
+      t.queued = 0;
       ran++;
       this.stats.tasks++;
       try {
@@ -159,6 +159,6 @@ export class Scheduler {
       }
     }
     if (this.head) this.arm();
-    else this.ticking = false;
+    else this.ticking = 0;
   }
 }

@@ -152,16 +152,16 @@ export class Supervisor {
   private netRetries = 0;
   private backoff = 0;
   private resetsInRow = 0;
-  private hard = false;
-  private press = false;
+  private hard = 0;
+  private press = 0;
   /** Booting after a power cycle: one more press when nothing answers (see Booting). */
-  private again = false;
+  private again = 0;
   /** The baud search ran before booting (a second one after the boot is the last try). */
-  private searched = false;
-  private keepPowered = false;
+  private searched = 0;
+  private keepPowered = 0;
   private echoMark = 0;
-  private reported = true;
-  private verifying = false;
+  private reported = 1;
+  private verifying = 0;
   private lastProgress = 0;
 
   constructor(hal: Hal, board: BoardDef, o: SupervisorOptions, sched: Scheduler, engine: AtEngine, listener: SupervisorListener) {
@@ -212,7 +212,7 @@ export class Supervisor {
 
   /** Close the network and power the module off — unless `keepPowered`, or the board cannot power it on again. */
   stop(keepPowered: boolean): void {
-    this.keepPowered = keepPowered;
+    this.keepPowered = keepPowered ? 1 : 0;
     this.push(Ev.Stop);
   }
 
@@ -275,7 +275,7 @@ export class Supervisor {
     if (ev === Ev.Stall) {
       // Probing a silent module times out by design; only a stall of a running module resets it.
       if (s < St.Configure || s >= St.PowerOff) return this.engine.reset();
-      this.hard = true;
+      this.hard = 1;
       return this.enter(St.Reset);
     }
     if (ev === Ev.Done && s >= St.Register && s <= St.Recover && this.engine.stats.echoes > this.echoMark) {
@@ -300,13 +300,13 @@ export class Supervisor {
         if (!e) return this.answered();
         if (++this.step < 2) return this.probe("AT", this.o.probeTimeoutMs);
         if (this.step === 2) return this.escape();
-        this.searched = false;
+        this.searched = 0;
         return this.search ? this.enter(St.BaudSearch) : this.boot();
       case St.BaudSearch:
         if (ev !== Ev.Done) return;
         if (!e) return this.answered();
         if (this.searched) return this.fail("power", "no answer at any baud rate: check the supply, the PWRKEY wiring and the UART pins", null);
-        this.searched = true;
+        this.searched = 1;
         return this.boot();
       case St.Booting:
         if (ev === Ev.Timer && this.step === 0) {
@@ -328,7 +328,7 @@ export class Supervisor {
         if (this.again) {
           // A power cycle's long press can switch ON a module that had lost power, and its boot
           // press then switches it off again (a pulse toggles a running A76XX): press once more.
-          this.again = false;
+          this.again = 0;
           return this.boot();
         }
         // It may have booted at another rate.
@@ -352,7 +352,7 @@ export class Supervisor {
         if (!e) return this.enter(St.Online);
         if (++this.netRetries >= this.o.maxNetRetries) {
           this.lastError = modemError("netopen", "no NETOPEN after " + this.netRetries + " tries", e);
-          this.hard = false;
+          this.hard = 0;
           return this.enter(St.Reset);
         }
         this.progress("recovering: NETOPEN failed (" + e.text + "), next try in " + Math.round(this.backoff / 1000) + " s");
@@ -370,7 +370,7 @@ export class Supervisor {
   private enter(next: St): void {
     this.state = next;
     this.step = 0;
-    this.verifying = false;
+    this.verifying = 0;
     this.disarm();
     this.runner.cancel();
     this.sgen++;
@@ -427,7 +427,7 @@ export class Supervisor {
         return this.run(ATTACH);
       case St.Online:
         this.resetsInRow = 0;
-        this.reported = false;
+        this.reported = 0;
         this.lastError = null;
         try {
           this.l.online(f.ip);
@@ -541,7 +541,7 @@ export class Supervisor {
 
   /** Press PWRKEY (when wired) and wait for the module to boot. */
   private boot(): void {
-    this.press = true;
+    this.press = 1;
     this.enter(St.Booting);
   }
 
@@ -567,7 +567,7 @@ export class Supervisor {
 
   private lose(reason: LossReason): void {
     if (this.reported) return;
-    this.reported = true;
+    this.reported = 1;
     this.facts.ip = "";
     try {
       this.l.linksLost(reason);
@@ -600,7 +600,7 @@ export class Supervisor {
     if (f.failKind === "netopen") {
       // Vendor advice: reset the module and bring it up again.
       this.lastError = modemError("netopen", f.failText, e);
-      this.hard = false;
+      this.hard = 0;
       return this.enter(St.Reset);
     }
     this.fail(s === St.Attach && f.failKind !== "apn" ? "apn" : f.failKind, f.failText || "bring-up failed", e);
@@ -619,7 +619,7 @@ export class Supervisor {
       // rebooted module never answers the command in flight, so that one may not wait long.
       this.engine.hurry(BANNER_HURRY_MS);
       if (this.verifying) return;
-      this.verifying = true;
+      this.verifying = 1;
       this.disarm();
       return this.run(VERIFY);
     }
@@ -633,7 +633,7 @@ export class Supervisor {
     }
     if (ev !== Ev.Done) return;
     if (this.verifying) {
-      this.verifying = false;
+      this.verifying = 0;
       if (!this.facts.netWasOpen && !e) {
         this.counters.reboots++;
         this.lose("reboot");
@@ -673,7 +673,7 @@ export class Supervisor {
     if (ev === Ev.Done && this.step === 0) {
       // Whatever it answered, the module is restarting: wait for it as after power-on.
       this.engine.reset();
-      this.press = false;
+      this.press = 0;
       return this.enter(St.Booting);
     }
     if (ev !== Ev.Timer) return;
@@ -683,7 +683,7 @@ export class Supervisor {
       return this.arm(this.o.powerOffWaitMs || 1);
     }
     if (this.step === 3) (h.reset as { write(a: boolean): void }).write(false);
-    this.press = this.again = this.step === 2;
+    this.press = this.again = this.step === 2 ? 1 : 0;
     this.enter(St.Booting);
   }
 

@@ -67,7 +67,7 @@ export class Rx {
   notice(line: string): void {
     const s = this.t.slotOf(parseInt(line.substr(13), 10));
     if (!s || s.state !== S_OPEN || s.peerClosed) return;
-    s.rxNote = true;
+    s.rxNote = 1;
     this.t.kick();
   }
 
@@ -75,7 +75,7 @@ export class Rx {
   work(s: Slot): boolean {
     if (s.rxBusy) return false;
     if (s.rxKnown > 0) return this.read(s);
-    return s.rxNote && this.count(s);
+    return s.rxNote > 0 && this.count(s);
   }
 
   /** AT+CIPRXGET=2: as many bytes as the ring takes, the module holds and one read may bring. */
@@ -91,7 +91,7 @@ export class Rx {
     const baud = t.hooks.baud();
     const c = this.rc;
     if (!t.run(c && c.readLink === num && c.readMax === n && this.rcBaud === baud ? c : this.readCmd(num, n, baud), s, this.readCb)) return false;
-    s.rxBusy = true;
+    s.rxBusy = 1;
     this.rs = s;
     this.rn = n;
     return true;
@@ -104,7 +104,7 @@ export class Rx {
 
   private readDone(r: AtResult): void {
     const s = this.rs as Slot;
-    s.rxBusy = false;
+    s.rxBusy = 0;
     const e = r.error;
     if (!e) return;
     s.rxKnown = 0;
@@ -116,21 +116,21 @@ export class Rx {
 
   /** AT+CIPRXGET=4: how many bytes the module holds for the slot (after a notice). */
   private count(s: Slot): boolean {
-    s.rxNote = false;
+    s.rxNote = 0;
     return this.submit(s, 0, { request: "AT+CIPRXGET=4," + s.num, timeout: 2000, match: "+CIPRXGET: 4," + s.num + ",", need: true }, this.countCb);
   }
 
   private countDone(r: AtResult): void {
     const s = this.rs as Slot;
-    s.rxBusy = false;
+    s.rxBusy = 0;
     const v = r.error || !r.lines.length ? -1 : parseInt(r.lines[0].substr(("+CIPRXGET: 4," + s.num + ",").length), 10);
     if (v >= 0) s.rxKnown = v;
-    else if (!s.peerClosed) s.rxNote = true; // ask again
+    else if (!s.peerClosed) s.rxNote = 1; // ask again
   }
 
   private submit(s: Slot, n: number, c: AtCommand, done: (r: AtResult) => void): boolean {
     if (!this.t.run(c, s, done)) return false;
-    s.rxBusy = true;
+    s.rxBusy = 1;
     this.rs = s;
     this.rn = n;
     return true;
@@ -227,7 +227,7 @@ export class Rx {
   private overflow(s: Slot, n: number): void {
     s.counters.drops += n;
     if (s.overflowed) return;
-    s.overflowed = true;
+    s.overflowed = 1;
     this.t.tell(s, EV_ERROR, sockErr("overflow", "receive ring full (" + s.ring.capacity + " bytes): " + s.counters.drops + " bytes dropped so far; read faster or use buffer mode"));
   }
 }

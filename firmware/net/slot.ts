@@ -141,11 +141,13 @@ export class SendQueue {
 }
 
 export class Slot {
+  // Flags are 0/1, not booleans: on Espruino a field holding an integer is one variable, a field
+  // holding true/false two (measured), and every provisioned slot carries these.
   /** Module link number while it holds a socket, -1 otherwise. */
   num = -1;
   state = S_FREE;
   gen = 0;
-  udp = false;
+  udp = 0;
   /** Host as the application gave it, the address used (an IP), ports. */
   host = "";
   ip = "";
@@ -159,24 +161,24 @@ export class Slot {
   readonly tx: SendQueue;
   counters: Counters = { bytesIn: 0, bytesOut: 0, drops: 0, errors: 0 };
   /** end(): close once the send queue is empty. */
-  ending = false;
+  ending = 0;
   reason: CloseReason = "local";
-  openSent = false;
-  closeSent = false;
+  openSent = 0;
+  closeSent = 0;
   openTimer: Timer | undefined = undefined;
   /** The module closed the link; still reading what it announced. */
-  peerClosed = false;
+  peerClosed = 0;
   /** Buffer access: bytes the module holds (mode-4 answer or a read's rest), a notice since, a read in flight. */
   rxKnown = 0;
-  rxNote = false;
-  rxBusy = false;
+  rxNote = 0;
+  rxBusy = 0;
   /** An overflow was reported and the application has not read since. */
-  overflowed = false;
-  wantDrain = false;
+  overflowed = 0;
+  wantDrain = 0;
   txRetries = 0;
   txHold = 0;
   txTimer: Timer | undefined = undefined;
-  txResolving = false;
+  txResolving = 0;
   /** UDP: the last destination (maps pushed datagrams when several UDP links are open). */
   lastIp = "";
   lastPort = 0;
@@ -198,7 +200,7 @@ export class Slot {
     this.num = -1;
     this.state = S_FREE;
     this.gen++;
-    this.udp = false;
+    this.udp = 0;
     this.host = "";
     this.ip = "";
     this.port = 0;
@@ -209,19 +211,19 @@ export class Slot {
     this.ring.clear();
     this.tx.clear();
     this.counters = { bytesIn: 0, bytesOut: 0, drops: 0, errors: 0 };
-    this.ending = false;
+    this.ending = 0;
     this.reason = "local";
-    this.openSent = false;
-    this.closeSent = false;
-    this.peerClosed = false;
+    this.openSent = 0;
+    this.closeSent = 0;
+    this.peerClosed = 0;
     this.rxKnown = 0;
-    this.rxNote = false;
-    this.rxBusy = false;
-    this.overflowed = false;
-    this.wantDrain = false;
+    this.rxNote = 0;
+    this.rxBusy = 0;
+    this.overflowed = 0;
+    this.wantDrain = 0;
     this.txRetries = 0;
     this.txHold = 0;
-    this.txResolving = false;
+    this.txResolving = 0;
     this.lastIp = "";
     this.lastPort = 0;
     this.dgLen.clear();

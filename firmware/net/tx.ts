@@ -112,11 +112,11 @@ export class Tx {
     const t = this.t;
     const host = s.tx.frontHost();
     if (!isIpv4(host)) {
-      s.txResolving = true;
+      s.txResolving = 1;
       const gen = s.gen;
       t.hooks.resolve(host, function (err, ip) {
         if (s.gen !== gen) return;
-        s.txResolving = false;
+        s.txResolving = 0;
         if (err) {
           s.tx.shift();
           t.tell(s, EV_ERROR, fromModem(err, "cannot resolve " + host));

@@ -329,7 +329,7 @@ class Transparent implements Borrower, RawPath {
     if (took < d.length) {
       s.counters.drops += d.length - took;
       if (!s.overflowed) {
-        s.overflowed = true;
+        s.overflowed = 1;
         t.tell(s, EV_ERROR, sockErr("overflow", "receive ring full (" + s.ring.capacity + " bytes): " + s.counters.drops + " bytes dropped; read faster (transparent mode has no flow control)"));
       }
     }
