@@ -277,7 +277,7 @@ export class AtParser {
     this.sink.prompt();
   }
 
-  /** The announced payload starts with `d` (once a read per read: kept apart from `edge`, which is long). */
+  /** The announced payload starts with `d` (once per read: kept apart from `edge`, which is long). */
   private start(d: string): void {
     this.n = this.r = this.pn;
     this.pn = -1;
