@@ -4,8 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vm from "vm";
 import * as ts from "typescript";
-import { liftIife, TOP_SUFFIX } from "../../tools/bundle/toplevel";
-import { ROOT } from "../../tools/bundle/build";
+import * as esbuild from "esbuild";
+import { checkerEdits, liftIife, resolverEdits, TOP_SUFFIX } from "../../tools/bundle/toplevel";
+import { DEVICE_BUILD, ROOT } from "../../tools/bundle/build";
 
 /**
  * Run `code` as Espruino runs a script: statement after statement, a function declaration known
@@ -27,6 +28,13 @@ const SAMPLE = [
   "class K{m(){return t}}",
   "let {a:b,c:[d]}={a:3,c:[4]};",
   "LIB={t,u,f,k:new K(),b,d,inner:()=>{let t=5;return t},read:()=>t,bump:()=>{t++;return t}};",
+  // Scopes a resolver could get wrong: a catch parameter, a named class expression, a loop's let,
+  // a var in a nested block (it belongs to the IIFE's function), a shorthand with a default.
+  "try{throw 1}catch(t){LIB.c=t}",
+  "const C=class t{n(){return typeof t}};LIB.n=new C().n();",
+  "for(let t=7;t<8;t++)LIB.l=t;",
+  "if(u){var w=30}LIB.w=()=>w;",
+  "({t:LIB.s}={t:9});const {z=t}={};LIB.z=z;",
   "})();",
 ].join("");
 
@@ -37,9 +45,9 @@ describe("liftIife: esbuild's IIFE at the top level for Espruino", () => {
     vm.runInContext(SAMPLE, a);
     const b = vm.createContext({});
     runAsEspruino(lifted, b);
-    const probe = "JSON.stringify([LIB.t,LIB.u,LIB.f(1),LIB.k.m(),LIB.b,LIB.d,LIB.inner(),LIB.read(),LIB.bump(),LIB.read()])";
+    const probe = "JSON.stringify([LIB.t,LIB.u,LIB.f(1),LIB.k.m(),LIB.b,LIB.d,LIB.inner(),LIB.read(),LIB.c,LIB.n,LIB.l,LIB.w(),LIB.s,LIB.z,LIB.bump(),LIB.read()])";
     const original = vm.runInContext(probe, a);
-    assert.strictEqual(original, "[1,20,2,1,3,4,5,1,2,2]");
+    assert.strictEqual(original, '[1,20,2,1,3,4,5,1,1,"function",7,30,9,1,2,2]');
     assert.strictEqual(vm.runInContext(probe, b), original);
   });
 
@@ -61,6 +69,23 @@ describe("liftIife: esbuild's IIFE at the top level for Espruino", () => {
     // Unlifted order would fail statement by statement: the check above is what makes it run.
     const unhoisted = 'var LIB;var u=g(2);function g(x){return x}';
     assert.throws(() => runAsEspruino(unhoisted, vm.createContext({})), /g is not defined/);
+  });
+
+  it("finds exactly the references the TypeScript checker finds, in the sample and in the core bundle", function () {
+    this.timeout(30000);
+    const core = esbuild.buildSync({ ...DEVICE_BUILD, entryPoints: [path.join(ROOT, "hal/espruino/bundle-entry.ts")], write: false, minify: true, banner: { js: "var A76XX;" } }).outputFiles[0].text;
+    for (const code of [SAMPLE, core]) {
+      const fast = resolverEdits(code);
+      const oracle = checkerEdits(code);
+      assert.ok(fast.edits.length > 10);
+      assert.deepStrictEqual(fast.edits, oracle.edits);
+      assert.deepStrictEqual(fast.iife.parts, oracle.iife.parts);
+      assert.deepStrictEqual(fast.iife.names.slice().sort(), oracle.iife.names.slice().sort());
+    }
+  });
+
+  it("refuses a function declaration in a nested block, whose scope it does not model", () => {
+    assert.throws(() => liftIife("(()=>{if(1){function g(){}}})();"), /nested block/);
   });
 
   it("refuses a file that is not one IIFE", () => {
