@@ -8,9 +8,7 @@
 // its meaning:
 // - every name the IIFE's function declares gets `suffix`, and so does every reference that resolves
 //   to it (a nested name that shadows one is left alone): the names become globals, and a user's
-//   `var t` must not replace the library's `t`. A suffix, not a prefix: Espruino compares names from
-//   their first character, and a prefix every name shares made each name lookup longer (measured:
-//   +20 % instructions per received byte);
+//   `var t` must not replace the library's `t` (a prefix measured the same as a suffix);
 // - its function declarations move to the front: Espruino hoists function declarations inside a
 //   function but not at the top level of a script (`f(); function f(){}` fails there);
 // - the built-in classes of the hot paths are named first (BUILTINS_FIRST).
