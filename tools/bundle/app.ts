@@ -56,6 +56,32 @@ export function checkModemOptions(boardId: string, modem: { [key: string]: unkno
   }
 }
 
+/**
+ * esbuild options every app bundle shares (Espruino's and the JerryScript host's): the generated
+ * `entry` and the app are user code, so none of their names is shortened; the build's `config`
+ * becomes `__A76XX_APP__`; `modem` is a global (for the REPL: modem.diagnose(), modem.at(…));
+ * outside apps' imports of "a76xx" and "a76xx/parts" resolve to this checkout's library.
+ */
+export function appBuildOptions(appFile: string, entry: string, sourcefile: string, outfile: string, config: object): esbuild.BuildOptions {
+  return {
+    ...DEVICE_BUILD,
+    ...mangleOptions(true, wordsOf([appFile]).concat(["board", "serial", "modem", "args", "parts", "main"])),
+    stdin: { contents: entry, resolveDir: ROOT, sourcefile, loader: "ts" },
+    outfile,
+    minify: true,
+    define: { __A76XX_APP__: JSON.stringify(config) },
+    banner: { js: "var modem;" },
+    plugins: [
+      {
+        name: "a76xx-library",
+        setup(build) {
+          build.onResolve({ filter: new RegExp("^" + LIBRARY_IMPORT + "(/parts)?$") }, (a) => ({ path: a.path === LIBRARY_IMPORT ? LIBRARY_FILE : PARTS_FILE }));
+        },
+      },
+    ],
+  };
+}
+
 /** Throws Error with a readable message on an unknown board or app, bad modem options, or a serial path on a board without one. */
 export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
   const board = findBoard(o.board);
@@ -90,28 +116,12 @@ export async function bundleApp(o: AppBundleOptions): Promise<AppBundleResult> {
     "app.main(m, cfg.args);",
   ].join("\n");
   await esbuild.build({
-    ...DEVICE_BUILD,
-    // The app and the generated entry are user code: none of their names is shortened.
-    ...mangleOptions(true, wordsOf([app.file]).concat(["board", "serial", "modem", "args", "parts", "main"])),
-    stdin: { contents: entry, resolveDir: ROOT, sourcefile: "app-entry.ts", loader: "ts" },
-    outfile,
-    minify: true,
+    ...appBuildOptions(app.file, entry, "app-entry.ts", outfile, config),
     // An app without `export const parts` is the usual case, not a mistake worth a warning.
     logOverride: { "import-is-undefined": "silent" },
-    define: { __A76XX_APP__: JSON.stringify(config) },
-    // The modem is a global for the REPL: modem.diagnose(), modem.at("AT+CSQ"), modem.printStatus().
-    banner: { js: "var modem;" },
     // Outside apps import the library as "a76xx" and its parts as "a76xx/parts" (apps.ts); the
     // interpreter's own modules stay require()s.
     external: ["NetworkJS", "Storage", "net", "http", "dgram"],
-    plugins: [
-      {
-        name: "a76xx-library",
-        setup(build) {
-          build.onResolve({ filter: new RegExp("^" + LIBRARY_IMPORT + "(/parts)?$") }, (a) => ({ path: a.path === LIBRARY_IMPORT ? LIBRARY_FILE : PARTS_FILE }));
-        },
-      },
-    ],
   });
   // Flashed as boot code: the IIFE's body goes to the top level (one JsVar less per function).
   const code = liftIife(fs.readFileSync(outfile, "utf8"));

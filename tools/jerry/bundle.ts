@@ -10,8 +10,9 @@ import { spawnSync } from "child_process";
 import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import { bundleAll, bundleLibrary, DEVICE_BUILD, mangleOptions, ROOT, wordsOf } from "../bundle/build";
-import { LIBRARY_FILE, LIBRARY_IMPORT, PARTS_FILE, resolveApp } from "../bundle/apps";
+import { bundleAll, bundleLibrary, ROOT } from "../bundle/build";
+import { resolveApp } from "../bundle/apps";
+import { appBuildOptions } from "../bundle/app";
 import { findJerryBoard, JERRY_BOARD_IDS } from "../../boards/jerry";
 import { checkDeviceSource, Finding } from "../check-device/check";
 
@@ -199,24 +200,7 @@ export async function bundleJerryApp(o: JerryAppOptions, sdk: string | undefined
     "modem = m;",
     "runApp(m, app.main, cfg.args);",
   ].join("\n");
-  await esbuild.build({
-    ...DEVICE_BUILD,
-    // The app and the generated entry are user code: none of their names is shortened.
-    ...mangleOptions(true, wordsOf([app.file]).concat(["board", "serial", "modem", "args", "parts", "main"])),
-    stdin: { contents: entry, resolveDir: ROOT, sourcefile: "jerry-app-entry.ts", loader: "ts" },
-    outfile: js,
-    minify: true,
-    define: { __A76XX_APP__: JSON.stringify(config) },
-    banner: { js: "var modem;" },
-    plugins: [
-      {
-        name: "a76xx-library",
-        setup(build) {
-          build.onResolve({ filter: new RegExp("^" + LIBRARY_IMPORT + "(/parts)?$") }, (a) => ({ path: a.path === LIBRARY_IMPORT ? LIBRARY_FILE : PARTS_FILE }));
-        },
-      },
-    ],
-  });
+  await esbuild.build(appBuildOptions(app.file, entry, "jerry-app-entry.ts", js, config));
   const b = finish(js, sdk);
   const tool = snapshotTool(sdk);
   if (tool && b.snapshot) makeStaticSnapshots(tool, [b], js.replace(/\.js$/, "") + ".literals");
