@@ -133,6 +133,17 @@ export class DeviceEnv {
     return child;
   }
 
+  /**
+   * Write `main.js` of this directory to Storage as `.bootcde` (what `make flash` writes) with `rt`,
+   * so that a later `launch(…, undefined)` runs it as boot code. Returns "" when written, else why not.
+   */
+  async storeBootCode(rt: Runtime): Promise<string> {
+    const store = this.launch(rt, this.writeScript("store.js", 'require("Storage").write(".bootcde", require("fs").readFileSync("main.js"));\nprint("@@stored " + require("Storage").read(".bootcde").length);'));
+    const stored = await store.waitLine((l) => /^@@stored /.test(l), 30000);
+    await store.kill();
+    return stored ? "" : "could not write .bootcde: " + store.tail(3);
+  }
+
   /** Kill every process this environment started, close the simulator and the servers, remove the directory (unless kept). */
   async close(): Promise<void> {
     for (const c of this.children) await c.kill();

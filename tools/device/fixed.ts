@@ -101,11 +101,9 @@ export async function fixedEcho(fixed: Runtime, writer: Runtime, o: { mode: Data
     await DeviceEnv.with({ label: `fixed-${o.mode}`, baud: o.baud }, async (env) => {
       const script = fixedScript({ serial: env.sim.path, mode: o.mode, baud: o.baud, port: env.servers.tcpEcho.port, bytes: o.bytes, modem: o.modem });
       env.writeScript("main.js", env.withEpilogue(await libraryCode(), [script]));
-      const store = env.launch(writer, env.writeScript("store.js", 'require("Storage").write(".bootcde", require("fs").readFileSync("main.js"));\nprint("@@stored " + require("Storage").read(".bootcde").length);'));
-      const stored = await store.waitLine((l) => /^@@stored /.test(l), 30000);
-      await store.kill();
-      if (!stored) {
-        failures.push("could not write .bootcde: " + store.tail(3));
+      const notStored = await env.storeBootCode(writer);
+      if (notStored) {
+        failures.push(notStored);
         return;
       }
       const child = env.launch(fixed, undefined);

@@ -105,11 +105,9 @@ export async function loadMemory(rt: Runtime, what: string, build: (env: DeviceE
     asFile.resident = loadedUsage(a.lines, "resident");
     await a.kill();
     if (asFile.resident === undefined) failures.push("as a file: no figure (" + a.tail(3) + ")");
-    const store = env.launch(rt, env.writeScript("store.js", 'require("Storage").write(".bootcde", require("fs").readFileSync("main.js"));\nprint("@@stored");'));
-    const stored = await store.waitLine((l) => /@@stored/.test(l), 30000);
-    await store.kill();
-    if (!stored) {
-      failures.push("could not write .bootcde: " + store.tail(3));
+    const notStored = await env.storeBootCode(rt);
+    if (notStored) {
+      failures.push(notStored);
       return;
     }
     const b = env.launch(rt, undefined);
