@@ -16,7 +16,7 @@
 // never handed to another socket. Bytes that do not fit the ring are dropped, counted and
 // reported (one "overflow" error per incident, re-armed when the application reads).
 import { AtCommand, AtResult } from "../at/command";
-import { K_RECEIVE, K_RXGET } from "../at/parser";
+import { K_RECEIVE } from "../at/parser";
 import { CloseReason, SocketError, sockErr } from "./errors";
 import { EV_ERROR, EV_READABLE, S_CLOSING, S_OPEN } from "./consts";
 import { Slot } from "./slot";
@@ -134,12 +134,6 @@ export class Rx {
     this.rs = s;
     this.rn = n;
     return true;
-  }
-
-  /** A whole payload from the parser (a read's only after its OK). */
-  payload(kind: number, link: number, data: string, rest: number, remote: string): void {
-    if (kind === K_RXGET) this.readData(link, data, rest);
-    else this.pushed(kind, link, data, remote);
   }
 
   /** A buffer-access read's data (the table calls this directly). */
