@@ -10,6 +10,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { ROOT } from "../../tools/bundle/build";
 import { APP_MODES, AppRun, BAUDS, DATA_MODES, describeRun, runApp } from "../../tools/device/apps";
+import { BOARD_HEAP_LIMIT, boardHeap, BoardHeap, ESP32_BOARDS, HEAP_BOARDS } from "../../tools/device/board-heap";
 import { FIXED_FREE_TARGET, fixedEcho, FixedRun } from "../../tools/device/fixed";
 import { flashAndReboot, FlashResult } from "../../tools/device/flash";
 import { LibraryRun, runLibrary } from "../../tools/device/library";
@@ -94,6 +95,27 @@ function memoryTests(jobs: Jobs, rt: Runtime): void {
   });
 }
 
+function boardHeapTests(jobs: Jobs, rt: Runtime): void {
+  describe(`the library as boot code and setup() with a board's sizes (JsVars in use; ESP32 boards within ${BOARD_HEAP_LIMIT})`, () => {
+    for (const board of HEAP_BOARDS) {
+      const limited = ESP32_BOARDS.indexOf(board) >= 0;
+      jobs.it(
+        `${board}: setup() succeeds with the board's links and rings` + (limited ? `, and library + modem take at most ${BOARD_HEAP_LIMIT} JsVars` : ", figure printed"),
+        5,
+        () => boardHeap(rt, board),
+        (r: BoardHeap) => {
+          assert.deepStrictEqual(r.failures, [], r.lines.slice(-10).join("\n"));
+          const lib = r.library as number;
+          const all = r.modem as number;
+          assert.ok(lib > 0 && all > lib, `figures not read: library ${r.library}, modem ${r.modem}`);
+          console.log(`        ${board}: library ${lib} JsVars, + setup() with ${r.links} links ${all}` + (r.removed.length ? ` (without ${r.removed.join(", ")}: no such pin on the Linux build)` : ""));
+          if (limited) assert.ok(all <= BOARD_HEAP_LIMIT, `library + modem take ${all} JsVars, over the ${BOARD_HEAP_LIMIT} aim`);
+        },
+      );
+    }
+  });
+}
+
 function debugTests(jobs: Jobs): void {
   const missing = runtimeMissing("espruino-debug");
   if (missing) {
@@ -135,18 +157,17 @@ function fixedTests(jobs: Jobs, writer: Runtime): void {
   describe(`on a Pico's fixed heap (ESPRUINO_FIXED): the library as boot code and a user's echo script, the pico board without its control pins, ${bytes / 1024} KB at 115200 baud`, () => {
     for (const mode of ["buffer", "push"] as const) {
       jobs.it(
-        `${mode} mode: every byte echoed and compared on the device and at the server, and the heap never runs out (lowest free JsVars printed against the ${FIXED_FREE_TARGET} target)`,
+        `${mode} mode: every byte echoed and compared on the device and at the server, with at least ${FIXED_FREE_TARGET} JsVars free at the lowest point`,
         mode === "buffer" ? 60 : 40,
         () => fixedEcho(fixed, writer, { mode, bytes, baud: 115200 }),
         (r: FixedRun) => {
           assert.ok(r.ok, `${r.failures.join("; ")}\n    ${r.lines.slice(-15).join("\n    ")}`);
           assert.ok(r.lowestFree !== undefined && r.lowestFree > 0 && r.samples > 0, `no heap samples: ${r.lines.slice(-8).join(" | ")}`);
           const low = r.lowestFree as number;
-          // The target is a goal, not a gate: the line says whether this run met it.
-          console.log(
-            `        ${mode}: free JsVars ${r.freeAtBoot} after boot, ${r.freeAfterSetup} after setup, ${r.freeOnline} online, ${r.freeWritten} with the first writes queued, lowest ${low} (at ${r.lowestAt}, ${r.samples} samples); ` +
-              (low >= FIXED_FREE_TARGET ? `meets the ${FIXED_FREE_TARGET} target` : `BELOW the ${FIXED_FREE_TARGET} target by ${FIXED_FREE_TARGET - low} (not a failure)`),
-          );
+          console.log(`        ${mode}: free JsVars ${r.freeAtBoot} after boot, ${r.freeAfterSetup} after setup, ${r.freeOnline} online, ${r.freeWritten} with the first writes queued, lowest ${low} (at ${r.lowestAt}, ${r.samples} samples)`);
+          // Issue 12's figure, a gate since it is met: runs of one build vary by about 20 JsVars
+          // (where a sample falls against a held payload); the push mode has ~50 to spare.
+          assert.ok(low >= FIXED_FREE_TARGET, `the lowest free heap was ${low} JsVars, below the ${FIXED_FREE_TARGET} aim by ${FIXED_FREE_TARGET - low}`);
         },
       );
     }
@@ -240,6 +261,7 @@ if (missing) {
     appTests(jobs, rt);
     idleTests(jobs, rt);
     memoryTests(jobs, rt);
+    boardHeapTests(jobs, rt);
     debugTests(jobs);
     fixedTests(jobs, rt);
     netTests(jobs, rt);
