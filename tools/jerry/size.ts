@@ -6,10 +6,18 @@ import { bundleJerryLib } from "./bundle";
 import { CORE_HEAP_LIMIT, coreHeap } from "./heap";
 import { buildJerryHost, jerrySdk } from "./launch";
 
+/** `make size`'s JerryScript part: its lines, and the least heap of the three ways to load (undefined when not measured). */
+export interface JerrySize {
+  lines: string[];
+  least: number | undefined;
+  leastForm: string;
+  limit: number;
+}
+
 /** Lines for `make size`: the figures, one JSON line, or one line saying why they were not measured. */
-export async function jerrySizeLines(): Promise<string[]> {
+export async function jerrySizeLines(): Promise<JerrySize> {
   const { sdk, why } = jerrySdk();
-  if (!sdk) return [`JerryScript heap after loading the core: not measured (${why})`];
+  if (!sdk) return { lines: [`JerryScript heap after loading the core: not measured (${why})`], least: undefined, leastForm: "", limit: CORE_HEAP_LIMIT };
   buildJerryHost(sdk);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-size-jerry-"));
   try {
@@ -24,7 +32,10 @@ export async function jerrySizeLines(): Promise<string[]> {
     if (h.staticSnapshot) out.push(`  from static    ${String(h.staticSnapshot.live).padStart(7)} B  (${verdict(h.staticSnapshot.live)}; static snapshot ${lib.staticSnapshotBytes} B + literal list ${fs.statSync(lib.literals!).size} B, both in flash on a board)`);
     out.push(`  (the engine alone holds ${h.empty.live} B)`);
     out.push(JSON.stringify({ bench: "jerry-core-heap", source: h.source.live, snapshot: h.snapshot ? h.snapshot.live : undefined, staticSnapshot: h.staticSnapshot ? h.staticSnapshot.live : undefined, empty: h.empty.live, limit: CORE_HEAP_LIMIT }));
-    return out;
+    const forms: [string, number | undefined][] = [["from source", h.source.live], ["from a snapshot", h.snapshot && h.snapshot.live], ["from a static snapshot", h.staticSnapshot && h.staticSnapshot.live]];
+    let least: [string, number] | undefined;
+    for (const [form, live] of forms) if (live !== undefined && (!least || live < least[1])) least = [form, live];
+    return { lines: out, least: least && least[1], leastForm: least ? least[0] : "", limit: CORE_HEAP_LIMIT };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
