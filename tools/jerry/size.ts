@@ -6,18 +6,17 @@ import { bundleJerryLib } from "./bundle";
 import { CORE_HEAP_LIMIT, coreHeap } from "./heap";
 import { buildJerryHost, jerrySdk } from "./launch";
 
-/** `make size`'s JerryScript part: its lines, and the least heap of the three ways to load (undefined when not measured). */
+/** `make size`'s JerryScript part: its lines, and the heap after loading per way to load ("from source", …; none when not measured). */
 export interface JerrySize {
   lines: string[];
-  least: number | undefined;
-  leastForm: string;
+  forms: { form: string; live: number }[];
   limit: number;
 }
 
 /** Lines for `make size`: the figures, one JSON line, or one line saying why they were not measured. */
 export async function jerrySizeLines(): Promise<JerrySize> {
   const { sdk, why } = jerrySdk();
-  if (!sdk) return { lines: [`JerryScript heap after loading the core: not measured (${why})`], least: undefined, leastForm: "", limit: CORE_HEAP_LIMIT };
+  if (!sdk) return { lines: [`JerryScript heap after loading the core: not measured (${why})`], forms: [], limit: CORE_HEAP_LIMIT };
   buildJerryHost(sdk);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-size-jerry-"));
   try {
@@ -32,10 +31,10 @@ export async function jerrySizeLines(): Promise<JerrySize> {
     if (h.staticSnapshot) out.push(`  from static    ${String(h.staticSnapshot.live).padStart(7)} B  (${verdict(h.staticSnapshot.live)}; static snapshot ${lib.staticSnapshotBytes} B + literal list ${fs.statSync(lib.literals!).size} B, both in flash on a board)`);
     out.push(`  (the engine alone holds ${h.empty.live} B)`);
     out.push(JSON.stringify({ bench: "jerry-core-heap", source: h.source.live, snapshot: h.snapshot ? h.snapshot.live : undefined, staticSnapshot: h.staticSnapshot ? h.staticSnapshot.live : undefined, empty: h.empty.live, limit: CORE_HEAP_LIMIT }));
-    const forms: [string, number | undefined][] = [["from source", h.source.live], ["from a snapshot", h.snapshot && h.snapshot.live], ["from a static snapshot", h.staticSnapshot && h.staticSnapshot.live]];
-    let least: [string, number] | undefined;
-    for (const [form, live] of forms) if (live !== undefined && (!least || live < least[1])) least = [form, live];
-    return { lines: out, least: least && least[1], leastForm: least ? least[0] : "", limit: CORE_HEAP_LIMIT };
+    const forms = [{ form: "from source", live: h.source.live }];
+    if (h.snapshot) forms.push({ form: "from a snapshot", live: h.snapshot.live });
+    if (h.staticSnapshot) forms.push({ form: "from a static snapshot", live: h.staticSnapshot.live });
+    return { lines: out, forms, limit: CORE_HEAP_LIMIT };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
