@@ -20,13 +20,13 @@ import { Scheduler } from "../core/sched";
 import { makeTracer } from "../core/trace";
 import { checkApn, checkAuthField } from "../core/validate";
 import { a76xxBauds } from "../core/board";
-import { AtEngine } from "../at/engine";
+import { AtEngine, EngineListener } from "../at/engine";
 import { Resolver } from "../modem/dns";
 import { ModemError } from "../modem/errors";
-import { LossReason, stateNames, Supervisor } from "../modem/supervisor";
+import { LossReason, stateNames, Supervisor, SupervisorListener } from "../modem/supervisor";
 import { Signal } from "../modem/status";
 import { SocketError } from "../net/errors";
-import { Table, TableStats } from "../net/table";
+import { Table, TableHooks, TableStats } from "../net/table";
 import { Emitter, handlerThrew } from "./emitter";
 import { LinkStatus, linkStatus, Socket, SocketContext, UdpSocket } from "./sockets";
 import type { CloseReason } from "../net/errors";
@@ -119,6 +119,73 @@ export interface Status {
 }
 
 /**
+ * What the engine, the supervisor and the table tell each other and the modem, in one object whose
+ * methods are shared on its prototype: as listener objects of closures they cost about five JsVars
+ * each per modem. The engine is made before the supervisor and the table, hence the checks.
+ */
+class Wiring implements EngineListener, SupervisorListener, TableHooks {
+  private m: Modem;
+
+  constructor(m: Modem) {
+    this.m = m;
+  }
+
+  // The engine's
+  payload(kind: number, link: number, data: string, rest: number, remote: string): void {
+    const t = this.m.table;
+    if (t) t.payload(kind, link, data, rest, remote);
+  }
+
+  timeout(): void {
+    const s = this.m.sup;
+    if (s) s.noteTimeout();
+  }
+
+  stall(): void {
+    const s = this.m.sup;
+    if (s) s.noteStall();
+  }
+
+  // The supervisor's
+  state(name: string): void {
+    this.m.emit("state", name);
+  }
+
+  online(ip: string): void {
+    this.m.table.up();
+    this.m.emit("online", ip);
+  }
+
+  linksLost(reason: LossReason): void {
+    const m = this.m;
+    m.table.down(reason);
+    m.dns.clear();
+    m.emit("offline", reason);
+  }
+
+  failed(e: ModemError): void {
+    this.m.emit("error", e);
+  }
+
+  progress(text: string): void {
+    this.m.emit("progress", text);
+  }
+
+  // The table's
+  resolve(host: string, done: (err: SocketError | null, ip: string) => void): void {
+    this.m.dns.resolve(host, done);
+  }
+
+  networkError(): void {
+    this.m.sup.noteNetworkError();
+  }
+
+  baud(): number {
+    return this.m.sup.baud || this.m.board.uart.baud;
+  }
+}
+
+/**
  * The modem and its sockets.
  * Events: "online"(ip), "offline"(reason: "network"|"reboot"|"reset"|"stop"), "state"(name),
  * "progress"(text) during long waits, "error"(ModemError) when the bring-up fails.
@@ -155,53 +222,12 @@ export class Modem extends Emitter {
     handlerThrew.report = function (e) {
       if (hal.log) hal.log("a76xx: an event handler threw: " + errText(e));
     };
-    const self = this;
-    let sup: Supervisor | undefined;
-    let table: Table | undefined;
-    this.engine = new AtEngine(hal.uart, sched, { maxLine: board.atRxRingBytes, maxPayload: 1500, queue: o.atQueue, maxLines: 16, promptMs: 5000, probeMs: 1000, stallAfter: 3 }, {
-      payload: function (kind, link, data, rest, remote) {
-        if (table) table.payload(kind, link, data, rest, remote);
-      },
-      timeout: function () {
-        if (sup) sup.noteTimeout();
-      },
-      stall: function () {
-        if (sup) sup.noteStall();
-      },
-    });
+    const w = new Wiring(this);
+    this.engine = new AtEngine(hal.uart, sched, { maxLine: board.atRxRingBytes, maxPayload: 1500, queue: o.atQueue, maxLines: 16, promptMs: 5000, probeMs: 1000, stallAfter: 3 }, w);
     this.dns = new Resolver(this.engine, sched, o.dnsCacheEntries, o.dnsTtlMs);
-    sup = new Supervisor(hal, board, o as any, sched, this.engine, {
-      state: function (name) {
-        self.emit("state", name);
-      },
-      online: function (ip) {
-        self.table.up();
-        self.emit("online", ip);
-      },
-      linksLost: function (reason: LossReason) {
-        self.table.down(reason);
-        self.dns.clear();
-        self.emit("offline", reason);
-      },
-      failed: function (e) {
-        self.emit("error", e);
-      },
-      progress: function (text) {
-        self.emit("progress", text);
-      },
-    });
+    const sup = new Supervisor(hal, board, o as any, sched, this.engine, w);
     this.sup = sup;
-    table = new Table(this.engine, sched, hal.codec, o as any, {
-      resolve: function (host, done) {
-        self.dns.resolve(host, done);
-      },
-      networkError: function () {
-        self.sup.noteNetworkError();
-      },
-      baud: function () {
-        return self.sup.baud || board.uart.baud;
-      },
-    });
+    const table = new Table(this.engine, sched, hal.codec, o as any, w);
     this.table = table;
     this.ctx = { table: table, sched: sched, codec: hal.codec };
     this.trace(o.trace);

@@ -116,7 +116,7 @@ function field(s: string, from: number, k: number): string {
   return k < f.length ? f[k].trim() : "";
 }
 
-export class AtEngine {
+export class AtEngine implements ParserSink {
   readonly parser: AtParser;
   readonly stats: EngineStats = { commands: 0, timeouts: 0, resyncs: 0, late: 0, strays: 0, echoes: 0, errors: 0, unknown: 0 };
   /** When the module last answered a command, ms (the supervisor's health check skips a busy line). */
@@ -173,54 +173,7 @@ export class AtEngine {
     this.pumpTask = sched.task(function () {
       self.pump();
     });
-    const sink: ParserSink = {
-      line: function (t: string): void {
-        self.onLine(t);
-      },
-      final: function (k: FinalKind, info: string): void {
-        self.onFinal(k, info);
-      },
-      echo: function (t: string): void {
-        self.stats.echoes++;
-        if (self.trace) self.trace("<", t, false);
-      },
-      prompt: function (): void {
-        self.onPrompt();
-      },
-      connect: function (t: string): void {
-        self.onConnect(t);
-      },
-      payload: function (k: number, link: number, d: string, rest: number, rem: string): void {
-        if (self.trace) self.trace("<", d, true);
-        if (k === K_RXGET && self.phase === CMD) {
-          self.held = d;
-          self.heldLink = link;
-          self.heldRest = rest;
-        }
-        else {
-          // A push proves the module alive: no health check while data flows (its answer would wait behind the pushes).
-          self.answeredAt = self.sched.clock.now();
-          self.deliver(k, link, d, rest, rem);
-        }
-      },
-      badRead: function (why: string): void {
-        self.onBadRead(why);
-      },
-      data: function (d: string): void {
-        const b = self.b;
-        if (self.trace) self.trace("<", d, true);
-        try {
-          if (b) b.data(d);
-          else if (self.l.data) self.l.data(d);
-        } catch (e) {
-          self.stats.errors++;
-        }
-      },
-      overflow: function (): void {
-        if (self.trace) self.trace("*", "over-long line dropped", false);
-      },
-    };
-    this.parser = new AtParser(opts.maxLine, opts.maxPayload, sink);
+    this.parser = new AtParser(opts.maxLine, opts.maxPayload, this);
   }
 
   /** Take the UART's receive side (the parser's feed is the handler). Idempotent. */
@@ -575,13 +528,48 @@ export class AtEngine {
     }
   }
 
+  // ---- the parser's events (AtEngine is its sink: no forwarding closures, one call less per line) --
+
+  echo(text: string): void {
+    this.stats.echoes++;
+    if (this.trace) this.trace("<", text, false);
+  }
+
+  payload(k: number, link: number, d: string, rest: number, rem: string): void {
+    if (this.trace) this.trace("<", d, true);
+    if (k === K_RXGET && this.phase === CMD) {
+      this.held = d;
+      this.heldLink = link;
+      this.heldRest = rest;
+    } else {
+      // A push proves the module alive: no health check while data flows (its answer would wait behind the pushes).
+      this.answeredAt = this.sched.clock.now();
+      this.deliver(k, link, d, rest, rem);
+    }
+  }
+
+  data(d: string): void {
+    const b = this.b;
+    if (this.trace) this.trace("<", d, true);
+    try {
+      if (b) b.data(d);
+      else if (this.l.data) this.l.data(d);
+    } catch (e) {
+      this.stats.errors++;
+    }
+  }
+
+  overflow(): void {
+    if (this.trace) this.trace("*", "over-long line dropped", false);
+  }
+
   /** True when a registered URC prefix (not the catch-all "") starts `text`. */
   private isUrc(text: string): boolean {
     for (let i = 0; i < this.up.length; i++) if (this.up[i] && startsWith(text, this.up[i])) return true;
     return false;
   }
 
-  private onLine(text: string): void {
+  line(text: string): void {
     if (this.trace) this.trace("<", text, false);
     const c = this.cur;
     if (this.phase === CMD && c) {
@@ -611,7 +599,7 @@ export class AtEngine {
   }
 
   // Kept short (it runs for every OK): the command's answer and resynchronisation are apart.
-  private onFinal(kind: FinalKind, info: string): void {
+  final(kind: FinalKind, info: string): void {
     if (this.trace) this.trace("<", kind === "ok" ? "OK" : kind + " " + info, false);
     if (this.phase === CMD && this.cur && !this.gotOk) this.cmdFinal(this.cur, kind, info);
     else this.otherFinal(kind);
@@ -665,7 +653,7 @@ export class AtEngine {
     this.stats.strays++;
   }
 
-  private onPrompt(): void {
+  prompt(): void {
     const c = this.cur;
     if (this.phase !== CMD || !c || c.payload === undefined || this.prompted) return;
     this.prompted = 1;
@@ -674,7 +662,7 @@ export class AtEngine {
     this.arm();
   }
 
-  private onConnect(text: string): void {
+  connect(text: string): void {
     if (this.trace) this.trace("<", "CONNECT " + text, false);
     const c = this.cur;
     if (this.phase === CMD && c && c.connect) {
@@ -685,7 +673,7 @@ export class AtEngine {
     this.dispatch(text ? "CONNECT " + text : "CONNECT");
   }
 
-  private onBadRead(why: string): void {
+  badRead(why: string): void {
     const c = this.cur;
     if (this.trace) this.trace("*", "bad read: " + why, false);
     if (this.phase === CMD && c) {

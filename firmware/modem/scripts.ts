@@ -22,7 +22,9 @@ export interface Facts {
   rxMode: number;
   /** Absolute time (ms) after which registering fails. */
   regDeadline: number;
-  now(): number;
+  /** The clock (the scheduler) and the supervisor, whose polled() reports progress after each registration poll. */
+  clock: { now(): number };
+  sup: { polled(): void };
   sim: string;
   signal: Signal | undefined;
   creg: Reg | undefined;
@@ -35,8 +37,6 @@ export interface Facts {
   /** Set by a check before it returns FAIL. */
   failKind: ModemErrorKind;
   failText: string;
-  /** Called after each registration poll (progress reports). */
-  polled(): void;
 }
 
 type S = Step<Facts>;
@@ -180,9 +180,9 @@ export function REGISTER(): Script<Facts> {
         check: function (r: AtResult, f: Facts): number {
           const b = lineAfter(r, "+CEREG: ");
           f.cereg = r.error || b === undefined ? undefined : parseReg(b, true);
-          f.polled();
+          f.sup.polled();
           if ((f.cgreg !== undefined && isRegistered(f.cgreg)) || (f.cereg !== undefined && isRegistered(f.cereg))) return NEXT;
-          if (f.now() < f.regDeadline) return RESTART;
+          if (f.clock.now() < f.regDeadline) return RESTART;
           const denied = f.creg === Reg.Denied || f.cgreg === Reg.Denied || f.cereg === Reg.Denied;
           return fail(f, "registration", denied ? "registration denied" : "not registered in time (still searching)");
         },

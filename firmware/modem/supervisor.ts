@@ -178,9 +178,8 @@ export class Supervisor {
       cipMode: o.dataMode === "transparent" ? 1 : 0,
       rxMode: o.dataMode === "buffer" ? 1 : 0,
       regDeadline: 0,
-      now: function () {
-        return sched.now();
-      },
+      clock: sched,
+      sup: this,
       sim: "unknown",
       signal: undefined,
       creg: undefined,
@@ -192,9 +191,6 @@ export class Supervisor {
       pinNeeded: false,
       failKind: "power",
       failText: "",
-      polled: function () {
-        self.polled();
-      },
     };
     this.runner = new ScriptRunner(engine, sched, this.facts);
     this.q = new Fifo(16);
@@ -576,7 +572,8 @@ export class Supervisor {
     }
   }
 
-  private polled(): void {
+  /** After each registration poll: a progress report every PROGRESS_MS. */
+  polled(): void {
     const now = this.sched.now();
     if (now - this.lastProgress < PROGRESS_MS) return;
     this.lastProgress = now;
