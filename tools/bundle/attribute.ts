@@ -10,11 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import * as acorn from "acorn";
+import { SourceMap, SourceMapping } from "module";
 import { DEVICE_BUILD, LibraryBundle, mangleOptions, ROOT, wrapGlobal } from "./build";
-
-// Node's own source-map reader (node:module), typed here: @types/node 20 declares it, but its
-// findEntry result shape is all this file needs.
-const { SourceMap } = require("module") as { SourceMap: new (payload: object) => { findEntry(line: number, column: number): { originalSource?: string; originalLine?: number; originalColumn?: number } } };
 
 export interface Unit {
   /** Source file, relative to the repository ("firmware/net/table.ts"). */
@@ -76,8 +73,9 @@ export async function bundleUnits(lib: LibraryBundle): Promise<Unit[]> {
     const add = (start: number, bytes: number): void => {
       let line = 0;
       while (line + 1 < lineStarts.length && lineStarts[line + 1] <= start) line++;
-      const e = map.findEntry(line, start - lineStarts[line]);
-      if (!e || !e.originalSource) {
+      // Node's own source-map reader: an empty object where the map has no entry.
+      const e = map.findEntry(line, start - lineStarts[line]) as Partial<SourceMapping>;
+      if (!e.originalSource) {
         units.push({ file: "(wrapper)", name: "", bytes });
         return;
       }

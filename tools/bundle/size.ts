@@ -24,7 +24,7 @@ function moduleOf(input: string): string {
   return parts[0];
 }
 
-/** One figure of the summary: what, its aim, what was measured ("" when not measured, with why). */
+/** One figure of the summary: what, its aim, what was measured (or why not), met (undefined when not measured). */
 interface Figure {
   what: string;
   aim: string;
