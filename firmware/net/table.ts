@@ -446,7 +446,6 @@ export class Table {
     else this.rx.pushed(kind, link, data, remote);
   }
 
-
   // ==== the command slot ==========================================================================
 
   kick(): void {

@@ -4,12 +4,11 @@ import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
 import { bundleUnits } from "../../tools/bundle/attribute";
-import { DEVICE_BUILD, LIBRARY, mangleOptions, ROOT, wrapGlobal } from "../../tools/bundle/build";
+import { LIBRARY, libraryOptions, ROOT } from "../../tools/bundle/build";
 
 /** The library bundle as esbuild writes it before the top-level lift, without a source map. */
 async function plainBytes(lib: (typeof LIBRARY)[number]): Promise<number> {
-  const w = wrapGlobal(lib.global);
-  const r = await esbuild.build({ ...DEVICE_BUILD, ...mangleOptions(true), entryPoints: [path.join(ROOT, lib.entry)], write: false, minify: true, banner: { js: w.banner }, footer: { js: w.footer } });
+  const r = await esbuild.build({ ...libraryOptions(lib, true), write: false });
   return r.outputFiles[0].contents.length;
 }
 

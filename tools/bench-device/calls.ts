@@ -16,7 +16,7 @@ import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { DEVICE_BUILD, mangleOptions, ROOT, wrapGlobal } from "../bundle/build";
+import { LIBRARY, libraryOptions, ROOT } from "../bundle/build";
 import { BenchPath, DeviceConfig, defaultConfig, runDevice } from "./device";
 
 export interface FunctionSite {
@@ -120,16 +120,10 @@ export function tokensPerSite(text: string, sites: number): number[] {
 /** The core library, built as dist/a76xx.js but counting calls; the text and the function sites. */
 export async function countingBundle(): Promise<{ text: string; sites: FunctionSite[] }> {
   const sites: FunctionSite[] = [];
-  const w = wrapGlobal("A76XX");
   const result = await esbuild.build({
-    ...DEVICE_BUILD,
-    ...mangleOptions(true),
-    entryPoints: [path.join(ROOT, "hal/espruino/bundle-entry.ts")],
+    ...libraryOptions(LIBRARY[0], true),
     write: false,
     outfile: "a76xx-counting.js",
-    minify: true,
-    banner: { js: w.banner },
-    footer: { js: w.footer },
     plugins: [
       {
         name: "count-calls",

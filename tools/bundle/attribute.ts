@@ -11,7 +11,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import * as acorn from "acorn";
 import { SourceMap, SourceMapping } from "module";
-import { DEVICE_BUILD, LibraryBundle, mangleOptions, ROOT, wrapGlobal } from "./build";
+import { LibraryBundle, libraryOptions, ROOT } from "./build";
 
 export interface Unit {
   /** Source file, relative to the repository ("firmware/net/table.ts"). */
@@ -61,8 +61,7 @@ export async function bundleUnits(lib: LibraryBundle): Promise<Unit[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "a76xx-attribute-"));
   try {
     const out = path.join(dir, lib.name + ".js");
-    const w = wrapGlobal(lib.global);
-    await esbuild.build({ ...DEVICE_BUILD, ...mangleOptions(true), entryPoints: [path.join(ROOT, lib.entry)], outfile: out, minify: true, sourcemap: "external", banner: { js: w.banner }, footer: { js: w.footer } });
+    await esbuild.build({ ...libraryOptions(lib, true), outfile: out, sourcemap: "external" });
     // The map's comment line is esbuild's, not the bundle's: cut, so the units add up to the bundle.
     const code = fs.readFileSync(out, "utf8").replace(/\n\/\/# sourceMappingURL=\S*\n?$/, "\n");
     const map = new SourceMap(JSON.parse(fs.readFileSync(out + ".map", "utf8")));

@@ -131,18 +131,29 @@ export function wordsOf(files: string[]): string[] {
   return Object.keys(words).sort();
 }
 
-/** Bundle library `lib` to `outfile` (minified unless `minify` is false) and run the device check on it. */
-export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify: boolean): Promise<BundleResult> {
+/**
+ * The esbuild options that make library `lib`'s bytes (before the top-level lift): every build of a
+ * library bundle spreads these, so that a measuring build (attribute.ts, the call counter) makes the
+ * same bytes as dist/. Callers add where the output goes and their own plugins.
+ */
+export function libraryOptions(lib: LibraryBundle, minify: boolean): esbuild.BuildOptions {
   const w = wrapGlobal(lib.global);
-  const result = await esbuild.build({
+  return {
     ...DEVICE_BUILD,
     ...mangleOptions(minify),
     entryPoints: [path.join(ROOT, lib.entry)],
-    outfile,
     minify,
-    metafile: true,
     banner: { js: w.banner },
     footer: { js: w.footer },
+  };
+}
+
+/** Bundle library `lib` to `outfile` (minified unless `minify` is false) and run the device check on it. */
+export async function bundleLibrary(lib: LibraryBundle, outfile: string, minify: boolean): Promise<BundleResult> {
+  const result = await esbuild.build({
+    ...libraryOptions(lib, minify),
+    outfile,
+    metafile: true,
     plugins: lib.part ? [partGuard(lib.name)] : [],
   });
   if (result.mangleCache) Object.assign(MANGLE_CACHE, result.mangleCache);
